@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Zone(models.TextChoices):
+    LANDING = "landing"
+    RAW = "raw"
+    STAGING = "staging"
+    CURATED = "curated"
+    ARCHIVE = "archive"
+    QUARANTINE = "quarantine"
+
+
+class FileStatus(models.TextChoices):
+    RECEIVED = "received"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    STAGED = "staged"
+    CURATED = "curated"
+    LOADED = "loaded"
+    FAILED = "failed"
+
+
+class LakeFile(models.Model):
+    """The lineage row of one received file: the source of truth for which zone it is in."""
+
+    source = models.CharField(max_length=32, blank=True, db_index=True)
+    account = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=64, blank=True)
+    original_name = models.CharField(max_length=255)
+    landing_key = models.CharField(max_length=500)
+    raw_key = models.CharField(max_length=500, blank=True)
+    staging_key = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField()
+    zone = models.CharField(max_length=16, choices=Zone.choices, default=Zone.LANDING)
+    status = models.CharField(max_length=16, choices=FileStatus.choices, default=FileStatus.RECEIVED)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    replayed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    parser_name = models.CharField(max_length=64, blank=True)
+    parser_version = models.CharField(max_length=16, blank=True)
+    schema_id = models.CharField(max_length=64, blank=True)
+    encoding = models.CharField(max_length=16, blank=True)
+    delimiter = models.CharField(max_length=8, blank=True)
+    line_ending = models.CharField(max_length=8, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    rows_in = models.BigIntegerField(null=True, blank=True)
+    rows_out = models.BigIntegerField(null=True, blank=True)
+    rows_rejected = models.BigIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same bytes are stored once: only one non-duplicate row per sha256.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=~models.Q(status="duplicate"),
+                name="lake_file_unique_sha256",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source or '?'}:{self.original_name} ({self.status})"
+
+
+class RejectedRow(models.Model):
+    """A row kept out of staging, with where it was and why."""
+
+    lake_file = models.ForeignKey(LakeFile, on_delete=models.CASCADE, related_name="rejections")
+    row_number = models.IntegerField()
+    column = models.CharField(max_length=128, blank=True)
+    code = models.CharField(max_length=64)
+    message = models.TextField()
+    raw_line = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["lake_file_id", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["lake_file", "row_number", "column"], name="rejected_row_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} {self.column}: {self.code}"
+
+
+class CuratedDataset(models.Model):
+    """A curated dataset's current manifest plus a lease so one writer merges at a time."""
+
+    name = models.CharField(max_length=64, unique=True)
+    manifest_key = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from apps.sources.connectors.base import Connector
+
+
+class DistroKidConnector(Connector):
+    source_id = "distrokid"

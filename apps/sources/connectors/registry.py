@@ -1,0 +1,43 @@
+"""Source id -> connector class, one line per source; `connector_for` is the only lookup."""
+
+from __future__ import annotations
+
+from apps.health.errors import InvalidInputError
+from apps.sources.connectors.base import Connector
+from apps.sources.connectors.distrokid.connector import DistroKidConnector
+
+CONNECTORS: dict[str, type[Connector]] = {
+    "distrokid": DistroKidConnector,
+}
+
+# The contract's source ids (CONTRACT.md section 4); those without a connector yet are listed too.
+SOURCE_IDS = (
+    "distrokid",
+    "toolost",
+    "spotify",
+    "tiktok",
+    "metaads",
+    "linktree",
+    "youtube",
+    "mailchimp",
+    "instagram",
+    "submithub",
+)
+
+
+def connector_for(source_id: str) -> Connector:
+    try:
+        return CONNECTORS[source_id]()
+    except KeyError:
+        known = ", ".join(sorted(CONNECTORS))
+        raise InvalidInputError(f"unknown source {source_id!r}; known sources: {known}") from None
+
+
+def detect_source(head: bytes, original_name: str) -> list[tuple[str, str]]:
+    """Every (source_id, kind) whose connector recognises this content."""
+    matches = []
+    for source_id, connector_class in CONNECTORS.items():
+        kind = connector_class().sniff(head, original_name)
+        if kind:
+            matches.append((source_id, kind))
+    return matches
