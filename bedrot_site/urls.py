@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("apps.kpis.api_urls")),
+    path("api/lake/", include("apps.warehouse.api_urls")),
     path("api/lake/", include("apps.lake.api_urls")),
     path("lake/", include("apps.warehouse.urls")),
     path("", include("apps.kpis.urls")),

@@ -1,3 +1,5 @@
+"""WebSocket routes; bedrot_site.asgi wraps them in the origin validator and the auth stack."""
+
 from __future__ import annotations
 
 from django.urls import path

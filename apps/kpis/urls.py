@@ -1,3 +1,13 @@
+"""Dashboard pages."""
+
 from __future__ import annotations
 
-urlpatterns: list[object] = []
+from django.urls import URLPattern, path
+
+from apps.kpis.views import dashboard_page
+
+app_name = "kpis"
+
+urlpatterns: list[URLPattern] = [
+    path("", dashboard_page, name="dashboard"),
+]

@@ -1,0 +1,61 @@
+"""Lake API: the lineage record of every file and its rejected rows."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.lake.models import FileStatus, LakeFile
+from apps.lake.selectors import lake_file_list, rejected_row_list
+from apps.sources.connectors.registry import SOURCE_IDS
+
+# A page of the file list; the newest files come first.
+LAKE_FILES_PAGE_ROWS = 500
+
+
+class LakeFileOutputSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    name = serializers.CharField(source="original_name")
+
+    class Meta:
+        model = LakeFile
+        fields = [
+            "id", "source", "account", "zone", "name", "sha256", "rows_in", "rows_out",
+            "rows_rejected", "status", "error", "created_at",
+        ]
+
+
+class LakeFileListApi(APIView):
+    class FilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+        source = serializers.ChoiceField(choices=[*SOURCE_IDS, "_unrecognised"], required=False)
+        status = serializers.ChoiceField(choices=FileStatus.choices, required=False)
+
+    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+        results = LakeFileOutputSerializer(many=True)
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        files = lake_file_list(**filters.validated_data)[:LAKE_FILES_PAGE_ROWS]
+        return Response({"results": LakeFileOutputSerializer(files, many=True).data})
+
+
+class LakeFileRejectionListApi(APIView):
+    class RowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+        row = serializers.IntegerField(source="row_number")
+        column = serializers.CharField()
+        code = serializers.CharField()
+        message = serializers.CharField()
+
+    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+        results = serializers.ListField()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request, file_id: int) -> Response:
+        get_object_or_404(LakeFile, pk=file_id)
+        rows = rejected_row_list(file_id=file_id)
+        return Response({"results": self.RowSerializer(rows, many=True).data})

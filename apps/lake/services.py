@@ -1,0 +1,352 @@
+"""Lake services: register a file in landing, promote it to raw, parse it into staging, merge it
+into curated. Each step is a conditional state change, so a redelivered task resumes or stops."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path, PurePath
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.health.broadcast import broadcast_on_commit
+from apps.health.errors import BedrotError, InvalidInputError
+from apps.lake.curated import MergeResult, curated_merge
+from apps.lake.groups import lake_files_group
+from apps.lake.models import FileStatus, LakeFile, RejectedRow, Zone
+from apps.lake.storage import lake_storage
+from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
+from apps.sources.connectors.registry import connector_for, detect_source
+
+logger = logging.getLogger(__name__)
+
+COPY_CHUNK_BYTES = 1024 * 1024
+# A worker holds a file this long; a killed worker's claim expires and the file is taken again.
+FILE_CLAIM_S = 900
+MAX_NAME_CHARS = 255
+UNRECOGNISED = "_unrecognised"
+
+
+@dataclass(frozen=True)
+class Registration:
+    lake_file: LakeFile
+    is_duplicate: bool
+
+
+def _safe_original_name(name: str) -> str:
+    """Keep the arrival name as metadata only: no directories, no control characters."""
+    cleaned = "".join(ch for ch in PurePath(name.replace("\\", "/")).name if ch.isprintable())
+    return (cleaned or "upload")[:MAX_NAME_CHARS]
+
+
+def _extension(name: str) -> str:
+    suffix = PurePath(name).suffix.lower().lstrip(".")
+    return suffix if suffix.isalnum() and len(suffix) <= 8 else "bin"
+
+
+def _spool(stream: IO[bytes], max_bytes: int) -> tuple[Path, str, int]:
+    """Copy an incoming stream to a temp file while hashing it; refuse it past the size limit."""
+    work_dir = Path(settings.LAKE_WORK_DIR)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    handle = tempfile.NamedTemporaryFile(dir=work_dir, prefix="incoming-", delete=False)
+    with handle:
+        while chunk := stream.read(COPY_CHUNK_BYTES):
+            size += len(chunk)
+            if size > max_bytes:
+                handle.close()
+                Path(handle.name).unlink(missing_ok=True)
+                raise InvalidInputError(f"file is larger than the {max_bytes} byte limit")
+            digest.update(chunk)
+            handle.write(chunk)
+    return Path(handle.name), digest.hexdigest(), size
+
+
+def _read_head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(SNIFF_HEAD_BYTES)
+
+
+def _landing_key(source: str, account: str, kind: str, ext: str) -> str:
+    now = timezone.now()
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    return (
+        f"landing/{source}/{account or '_'}/{now:%Y%m%d}/"
+        f"{kind or 'upload'}__{stamp}__{secrets.token_hex(4)}.{ext}"
+    )
+
+
+def _raw_key(source: str, sha256: str, ext: str) -> str:
+    return f"raw/{source}/{sha256[:2]}/{sha256}.{ext}"
+
+
+def _detect(head: bytes, name: str, source_id: str | None) -> tuple[str, str, str]:
+    """(source, kind, error) for a file: forced by --source, else recognised from content."""
+    if source_id:
+        connector = connector_for(source_id)
+        return source_id, connector.sniff(head, name) or "", ""
+    matches = detect_source(head, name)
+    if len(matches) == 1:
+        return matches[0][0], matches[0][1], ""
+    return UNRECOGNISED, "", "source not recognised; pass --source"
+
+
+def lake_file_register(
+    *, stream: IO[bytes], original_name: str, source_id: str | None = None, account: str = ""
+) -> Registration:
+    """Land a file: dedupe by sha256, detect its source, write it to landing, record lineage."""
+    name = _safe_original_name(original_name)
+    temp_path, sha256, size = _spool(stream, settings.UPLOAD_MAX_BYTES)
+    try:
+        earlier = LakeFile.objects.exclude(status=FileStatus.DUPLICATE).filter(sha256=sha256).first()
+        if earlier is not None and earlier.status != FileStatus.QUARANTINED:
+            return Registration(earlier, is_duplicate=True)
+        source, kind, error = _detect(_read_head(temp_path), name, source_id)
+        if earlier is not None:
+            return Registration(_requeue_quarantined(earlier, source, kind, account, error), False)
+        key = _landing_key(source, account, kind, _extension(name))
+        with temp_path.open("rb") as handle:
+            lake_storage().save(key, File(handle))
+    finally:
+        temp_path.unlink(missing_ok=True)
+    try:
+        # The row commits after the write, so a row never points at a missing landing file.
+        lake_file = LakeFile.objects.create(
+            source=source, account=account, kind=kind, original_name=name, landing_key=key,
+            sha256=sha256, size_bytes=size, error_code="unrecognised" if error else "", error=error,
+        )
+    except IntegrityError:
+        # Another upload of the same bytes won the race: this one is the duplicate.
+        lake_storage().delete(key)
+        return Registration(LakeFile.objects.exclude(status=FileStatus.DUPLICATE).get(sha256=sha256), True)
+    logger.info("lake_file_registered file_id=%s source=%s size=%s", lake_file.pk, source, size)
+    return Registration(lake_file, is_duplicate=False)
+
+
+def _requeue_quarantined(
+    lake_file: LakeFile, source: str, kind: str, account: str, error: str
+) -> LakeFile:
+    """A quarantined file sent again (e.g. with --source) is reprocessed from its raw copy."""
+    LakeFile.objects.filter(pk=lake_file.pk, status=FileStatus.QUARANTINED).update(
+        source=source, kind=kind, account=account or lake_file.account, status=FileStatus.RECEIVED,
+        zone=Zone.RAW if lake_file.raw_key else Zone.LANDING, error_code="unrecognised" if error else "",
+        error=error, rows_in=None, rows_out=None, rows_rejected=None,
+    )
+    RejectedRow.objects.filter(lake_file=lake_file).delete()
+    lake_file.refresh_from_db()
+    return lake_file
+
+
+@contextmanager
+def lake_file_claim(file_id: int) -> Iterator[bool]:
+    """Claim a file for processing with a lease; yields False when another worker holds it."""
+    now = timezone.now()
+    claimed = LakeFile.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pk=file_id
+    ).update(claimed_until=now + timedelta(seconds=FILE_CLAIM_S))
+    try:
+        yield bool(claimed)
+    finally:
+        if claimed:
+            LakeFile.objects.filter(pk=file_id).update(claimed_until=None)
+
+
+def _record_timing(lake_file: LakeFile, step: str, started: float) -> dict[str, float]:
+    timings = dict(lake_file.timings)
+    timings[step] = round(time.monotonic() - started, 3)
+    return timings
+
+
+def lake_file_quarantine(*, lake_file: LakeFile, code: str, reason: str) -> None:
+    """Keep the file (raw copy) but stop it here, with one clear reason."""
+    LakeFile.objects.filter(pk=lake_file.pk).update(
+        zone=Zone.QUARANTINE, status=FileStatus.QUARANTINED, error_code=code, error=reason[:4000]
+    )
+    lake_file.refresh_from_db()
+    logger.warning("lake_file_quarantined file_id=%s code=%s", lake_file.pk, code)
+    lake_file_announce(lake_file=lake_file)
+
+
+def lake_file_promote(*, lake_file: LakeFile) -> None:
+    """Copy landing -> raw under a content-addressed key (write-once; a retry writes the same key)."""
+    raw_key = _raw_key(lake_file.source, lake_file.sha256, _extension(lake_file.original_name))
+    storage = lake_storage()
+    started = time.monotonic()
+    if not storage.exists(raw_key):
+        with storage.open(lake_file.landing_key, "rb") as handle:
+            storage.save(raw_key, File(handle))
+    LakeFile.objects.filter(pk=lake_file.pk, zone=Zone.LANDING).update(
+        zone=Zone.RAW, raw_key=raw_key, timings=_record_timing(lake_file, "promote_s", started)
+    )
+    lake_file.refresh_from_db()
+
+
+@contextmanager
+def _local_raw_copy(lake_file: LakeFile) -> Iterator[Path]:
+    """Parsers read local files: the raw object itself on disk, or a temp copy from S3."""
+    storage = lake_storage()
+    try:
+        yield Path(storage.path(lake_file.raw_key))
+        return
+    except NotImplementedError:
+        pass
+    work_dir = Path(settings.LAKE_WORK_DIR)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work_dir, prefix="raw-") as temp, storage.open(
+        lake_file.raw_key, "rb"
+    ) as source:
+        shutil.copyfileobj(source, temp, COPY_CHUNK_BYTES)
+        temp.flush()
+        yield Path(temp.name)
+
+
+def _parse(lake_file: LakeFile) -> ParsedFile:
+    connector = connector_for(lake_file.source)
+    with _local_raw_copy(lake_file) as path:
+        payload = Payload(
+            path=path, original_name=lake_file.original_name, account=lake_file.account,
+            kind=lake_file.kind, captured_at=lake_file.created_at,
+        )
+        try:
+            return connector.parse(payload)
+        except FileRejected:
+            raise
+        except BedrotError as error:
+            raise FileRejected(error.message) from error
+        except Exception as error:  # a parser bug must quarantine the file, not crash the run
+            logger.exception("lake_parser_crashed file_id=%s", lake_file.pk)
+            raise FileRejected(f"could not parse the file ({type(error).__name__})") from error
+
+
+def _period(parsed: ParsedFile) -> tuple[date | None, date | None]:
+    """The dates a file covers, from its first dated table (reporting date for statements)."""
+    for table in parsed.tables.values():
+        for column in ("reporting_date", "date"):
+            if column in table.column_names and table.num_rows:
+                bounds = pc.min_max(table.column(column)).as_py()
+                return bounds["min"], bounds["max"]
+    return None, None
+
+
+def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
+    """Parse raw into typed staging rows; rejected rows are kept with row, column and reason."""
+    started = time.monotonic()
+    try:
+        parsed = _parse(lake_file)
+    except FileRejected as rejection:
+        lake_file_quarantine(lake_file=lake_file, code=rejection.code, reason=rejection.message)
+        return None
+    if parsed.rows_in != parsed.rows_out + len(parsed.rejections):
+        raise AssertionError("row conservation broken: rows_in != rows_out + rows_rejected")
+    staging_key = f"staging/{lake_file.source}/{lake_file.sha256}/v{connector_for(lake_file.source).parser_version}"
+    for dataset_name, table in parsed.tables.items():
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, compression="zstd")
+        lake_storage().save(f"{staging_key}/{dataset_name}.parquet", ContentFile(buffer.getvalue()))
+    period_start, period_end = _period(parsed)
+    connector = connector_for(lake_file.source)
+    with transaction.atomic():
+        RejectedRow.objects.filter(lake_file=lake_file).delete()
+        RejectedRow.objects.bulk_create(
+            [
+                RejectedRow(
+                    lake_file=lake_file, row_number=error.row, column=error.column[:128],
+                    code=error.code, message=error.message, raw_line=error.raw_line[:2000],
+                )
+                for error in parsed.rejections
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        LakeFile.objects.filter(pk=lake_file.pk, zone=Zone.RAW).update(
+            zone=Zone.STAGING, status=FileStatus.STAGED, staging_key=staging_key, kind=parsed.kind,
+            parser_name=connector.source_id, parser_version=connector.parser_version,
+            schema_id=parsed.schema_id, encoding=parsed.encoding, delimiter=parsed.delimiter,
+            line_ending=parsed.line_ending, rows_in=parsed.rows_in, rows_out=parsed.rows_out,
+            rows_rejected=len(parsed.rejections), warnings=parsed.warnings,
+            period_start=period_start, period_end=period_end,
+            timings=_record_timing(lake_file, "stage_s", started),
+        )
+    lake_file.refresh_from_db()
+    return parsed
+
+
+def staged_tables(lake_file: LakeFile) -> dict[str, pa.Table]:
+    """Read a staged file's typed tables back (used when a redelivered task resumes)."""
+    storage = lake_storage()
+    _, names = storage.listdir(lake_file.staging_key)
+    tables = {}
+    for name in names:
+        if name.endswith(".parquet"):
+            with storage.open(f"{lake_file.staging_key}/{name}", "rb") as handle:
+                tables[name.removesuffix(".parquet")] = pq.read_table(io.BytesIO(handle.read()))
+    return tables
+
+
+def lake_file_curate(*, lake_file: LakeFile, tables: dict[str, pa.Table]) -> list[MergeResult]:
+    """Merge a staged file's rows into its curated datasets, then mark it curated."""
+    started = time.monotonic()
+    results = [
+        curated_merge(
+            dataset_name=name, table=table, source_file_id=lake_file.pk,
+            captured_at=lake_file.created_at,
+        )
+        for name, table in tables.items()
+    ]
+    LakeFile.objects.filter(pk=lake_file.pk, zone=Zone.STAGING).update(
+        zone=Zone.CURATED, status=FileStatus.CURATED, timings=_record_timing(lake_file, "curate_s", started)
+    )
+    lake_file.refresh_from_db()
+    return results
+
+
+def lake_file_mark_loaded(*, lake_file: LakeFile, load_seconds: float) -> None:
+    timings = dict(lake_file.timings)
+    timings["load_s"] = round(load_seconds, 3)
+    LakeFile.objects.filter(pk=lake_file.pk, status=FileStatus.CURATED).update(
+        status=FileStatus.LOADED, timings=timings
+    )
+    lake_file.refresh_from_db()
+    lake_file_announce(lake_file=lake_file)
+
+
+def lake_file_projection(lake_file: LakeFile) -> dict[str, object]:
+    """The public view of a lineage row (CONTRACT /api/lake/files); never a server path."""
+    return {
+        "id": lake_file.pk,
+        "source": lake_file.source,
+        "account": lake_file.account,
+        "zone": lake_file.zone,
+        "name": lake_file.original_name,
+        "sha256": lake_file.sha256,
+        "rows_in": lake_file.rows_in,
+        "rows_out": lake_file.rows_out,
+        "rows_rejected": lake_file.rows_rejected,
+        "status": lake_file.status,
+        "error": lake_file.error,
+        "created_at": lake_file.created_at.isoformat(),
+    }
+
+
+def lake_file_announce(*, lake_file: LakeFile) -> None:
+    """Tell open pages about the file's new state once the change has committed."""
+    message = {"type": "lake_file.updated", "file": lake_file_projection(lake_file)}
+    broadcast_on_commit(lake_files_group(), message)

@@ -1,0 +1,206 @@
+"""Warehouse services: load curated datasets, and the end-to-end ingest of a file
+(landing -> raw -> staging -> curated -> warehouse), composed here as the furthest-downstream app."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from apps.health.broadcast import broadcast_on_commit
+from apps.lake.curated import MergeResult, curated_partitions, partition_labels
+from apps.lake.models import FileStatus, LakeFile, Zone
+from apps.lake.services import (
+    lake_file_claim,
+    lake_file_curate,
+    lake_file_mark_loaded,
+    lake_file_promote,
+    lake_file_quarantine,
+    lake_file_register,
+    lake_file_stage,
+    staged_tables,
+)
+from apps.warehouse.groups import warehouse_loads_group
+from apps.warehouse.loaders import LOADERS
+from apps.warehouse.models import WarehouseLoad
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one file, as `ingest` and the upload page report it."""
+
+    lake_file_id: int | None
+    original_name: str
+    result: str  # accepted | duplicate | rejected | queued
+    reason: str
+    source: str
+    account: str
+    rows_in: int | None
+    rows_out: int | None
+    rows_rejected: int | None
+
+
+def _outcome(lake_file: LakeFile, *, is_duplicate: bool = False) -> IngestOutcome:
+    if is_duplicate:
+        result, reason = "duplicate", f"same bytes as file {lake_file.pk}"
+    elif lake_file.status == FileStatus.LOADED:
+        result, reason = "accepted", ""
+    elif lake_file.status == FileStatus.QUARANTINED:
+        result, reason = "rejected", lake_file.error
+    else:
+        result, reason = "queued", ""
+    return IngestOutcome(
+        lake_file_id=lake_file.pk, original_name=lake_file.original_name, result=result,
+        reason=reason, source=lake_file.source, account=lake_file.account,
+        rows_in=lake_file.rows_in, rows_out=lake_file.rows_out, rows_rejected=lake_file.rows_rejected,
+    )
+
+
+def warehouse_partitions_load(*, dataset: str, partitions: list[str] | None) -> int:
+    """Upsert curated partitions (all when None) of one dataset; one transaction per partition."""
+    loader = LOADERS.get(dataset)
+    if loader is None:
+        return 0
+    return sum(loader(table) for table in curated_partitions(dataset, partitions))
+
+
+def warehouse_load_record(*, datasets: list[str], lake_file_id: int | None, rows: int, started_at: datetime) -> WarehouseLoad:
+    """Record a finished load (its time is the new `as_of`) and announce it after commit."""
+    with transaction.atomic():
+        load = WarehouseLoad.objects.create(
+            dataset=",".join(datasets), lake_file_id=lake_file_id, rows_upserted=rows,
+            started_at=started_at, finished_at=timezone.now(),
+        )
+        broadcast_on_commit(
+            warehouse_loads_group(),
+            {"type": "load.finished", "as_of": load.finished_at.isoformat(), "load_id": load.pk, "datasets": datasets},
+        )
+    return load
+
+
+def warehouse_file_load(*, lake_file: LakeFile, merges: list[MergeResult]) -> None:
+    """Load what a file changed in curated into the warehouse, then mark the file loaded."""
+    started_at = timezone.now()
+    started = time.monotonic()
+    rows = sum(
+        warehouse_partitions_load(dataset=merge.dataset, partitions=merge.partitions) for merge in merges
+    )
+    warehouse_load_record(
+        datasets=[merge.dataset for merge in merges], lake_file_id=lake_file.pk, rows=rows, started_at=started_at
+    )
+    lake_file_mark_loaded(lake_file=lake_file, load_seconds=time.monotonic() - started)
+    logger.info("warehouse_file_loaded file_id=%s rows=%s", lake_file.pk, rows)
+
+
+def _merges_for_reload(tables: dict[str, pa.Table]) -> list[MergeResult]:
+    """A resumed file whose curated merge already committed: reload the partitions it touched."""
+    return [MergeResult(name, 0, partition_labels(name, table), 0, 0) for name, table in tables.items()]
+
+
+def lake_file_process(*, file_id: int) -> IngestOutcome:
+    """Run a registered file through every remaining zone. Safe to call again at any point:
+    each step checks the state it expects, so a redelivery resumes where the last one stopped."""
+    with lake_file_claim(file_id) as claimed:
+        lake_file = LakeFile.objects.get(pk=file_id)
+        if not claimed:
+            return _outcome(lake_file)
+        _process_claimed(lake_file)
+        lake_file.refresh_from_db()
+        return _outcome(lake_file)
+
+
+def _process_claimed(lake_file: LakeFile) -> None:
+    if lake_file.zone == Zone.LANDING:
+        lake_file_promote(lake_file=lake_file)
+    if lake_file.error_code == "unrecognised":
+        lake_file_quarantine(lake_file=lake_file, code="unrecognised", reason=lake_file.error)
+        return
+    parsed_tables: dict[str, pa.Table] | None = None
+    if lake_file.zone == Zone.RAW:
+        parsed = lake_file_stage(lake_file=lake_file)
+        if parsed is None:
+            return
+        parsed_tables = parsed.tables
+    if lake_file.zone == Zone.STAGING:
+        merges = lake_file_curate(lake_file=lake_file, tables=parsed_tables or staged_tables(lake_file))
+        warehouse_file_load(lake_file=lake_file, merges=merges)
+    elif lake_file.status == FileStatus.CURATED:
+        warehouse_file_load(lake_file=lake_file, merges=_merges_for_reload(staged_tables(lake_file)))
+
+
+def _ingest_stream(
+    *, stream: IO[bytes], original_name: str, source_id: str | None, account: str, run_async: bool
+) -> IngestOutcome:
+    registration = lake_file_register(
+        stream=stream, original_name=original_name, source_id=source_id, account=account
+    )
+    lake_file = registration.lake_file
+    if registration.is_duplicate:
+        return _outcome(lake_file, is_duplicate=True)
+    if run_async:
+        from apps.warehouse.tasks import lake_file_process_task
+
+        transaction.on_commit(partial(lake_file_process_task.delay, file_id=lake_file.pk))
+        return _outcome(lake_file)
+    return lake_file_process(file_id=lake_file.pk)
+
+
+def ingest_path(
+    *, path: Path, source_id: str | None = None, account: str = "", original_name: str | None = None,
+    run_async: bool = False,
+) -> IngestOutcome:
+    """Ingest one local file (the `ingest` command)."""
+    with path.open("rb") as stream:
+        return _ingest_stream(
+            stream=stream, original_name=original_name or path.name, source_id=source_id,
+            account=account, run_async=run_async,
+        )
+
+
+def ingest_upload(
+    *, upload: UploadedFile, source_id: str | None = None, account: str = "", run_async: bool = False
+) -> IngestOutcome:
+    """Ingest one uploaded file (the upload page and `POST /api/lake/upload`)."""
+    upload.seek(0)
+    return _ingest_stream(
+        stream=upload, original_name=upload.name or "upload", source_id=source_id, account=account,
+        run_async=run_async,
+    )
+
+
+def warehouse_rebuild() -> int:
+    """Reload every warehouse table from curated; running it again changes nothing."""
+    started_at = timezone.now()
+    rows = sum(warehouse_partitions_load(dataset=name, partitions=None) for name in LOADERS)
+    warehouse_load_record(datasets=list(LOADERS), lake_file_id=None, rows=rows, started_at=started_at)
+    return rows
+
+
+# A file untouched this long in an intermediate state (and not claimed) is taken up again.
+STUCK_AFTER_S = 600
+
+
+def lake_files_sweep() -> int:
+    """Enqueue every file that stopped between landing and the warehouse (e.g. the broker was
+    down when it arrived, or its worker died); the claim makes a double enqueue harmless."""
+    from apps.warehouse.tasks import lake_file_process_task
+
+    cutoff = timezone.now() - timedelta(seconds=STUCK_AFTER_S)
+    stuck = LakeFile.objects.filter(
+        status__in=[FileStatus.RECEIVED, FileStatus.STAGED, FileStatus.CURATED], updated_at__lt=cutoff
+    ).exclude(claimed_until__gt=timezone.now())
+    file_ids = list(stuck.values_list("pk", flat=True)[:500])
+    for file_id in file_ids:
+        transaction.on_commit(partial(lake_file_process_task.delay, file_id=file_id))
+    return len(file_ids)

