@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from bedrot_site.env import env_bool, env_int, env_list, env_path, env_secret, env_str
@@ -129,8 +130,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS el
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
-        "style-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
@@ -159,6 +160,7 @@ except (ImproperlyConfigured, KeyError, ValueError):
         "DATABASE_URL must be a postgres:// or sqlite:/// URL"
     ) from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and IMMEDIATE transactions let the web server, worker and beat share one file.
     _database["OPTIONS"] = {
         "timeout": 30,

@@ -33,8 +33,14 @@ class LakeFileListApi(APIView):
         source = serializers.ChoiceField(choices=[*SOURCE_IDS, "_unrecognised"], required=False)
         status = serializers.ChoiceField(choices=FileStatus.choices, required=False)
 
+        class Meta:
+            ref_name = "LakeFileListFilter"
+
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         results = LakeFileOutputSerializer(many=True)
+
+        class Meta:
+            ref_name = "LakeFileList"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
     def get(self, request: Request) -> Response:
@@ -51,8 +57,14 @@ class LakeFileRejectionListApi(APIView):
         code = serializers.CharField()
         message = serializers.CharField()
 
+        class Meta:
+            ref_name = "LakeFileRejection"
+
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        results = serializers.ListField()
+        results = serializers.ListField(child=serializers.DictField())
+
+        class Meta:
+            ref_name = "LakeFileRejectionList"
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request, file_id: int) -> Response:

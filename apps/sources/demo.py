@@ -18,6 +18,5 @@ class DemoFile:
 def demo_files() -> list[DemoFile]:
     """Every demo file, in the order a label would have received them."""
     return [
-        DemoFile("distrokid", "", name, content)
-        for name, content in demo_statement_files().items()
+        DemoFile("distrokid", "", name, content) for name, content in demo_statement_files().items()
     ]

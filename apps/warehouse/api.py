@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import BaseParser, MultiPartParser
@@ -50,6 +51,22 @@ class LakeFileUploadApi(APIView):
         )
         account = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
+        class Meta:
+            ref_name = "LakeFileUploadInput"
+
+    class OutputSerializer(LakeFileOutputSerializer):
+        """The lineage row of GET /api/lake/files plus what this upload did."""
+
+        # A plain string here: a second component with the FileStatus enum collides in the schema
+        # with the revenue `status` enum until ENUM_NAME_OVERRIDES names FileStatus.
+        status = serializers.CharField()
+        result = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected", "queued"])
+        reason = serializers.CharField(allow_blank=True)
+
+        class Meta(LakeFileOutputSerializer.Meta):
+            fields = (*LakeFileOutputSerializer.Meta.fields, "result", "reason")
+            ref_name = "LakeFileUpload"
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Refuse on the declared length before anything parses the body (the session CSRF check
         # reads the form), so an oversized upload is never spooled, let alone stored.
@@ -57,6 +74,11 @@ class LakeFileUploadApi(APIView):
             raise UploadTooLarge(settings.UPLOAD_MAX_BYTES)
         super().initial(request, *args, **kwargs)
 
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer, 400: OpenApiResponse(description="Field errors"),
+                   413: OpenApiResponse(description="Larger than UPLOAD_MAX_BYTES")},
+    )  # fmt: skip
     def post(self, request: Request) -> Response:
         max_bytes: int = settings.UPLOAD_MAX_BYTES
         if sum(len(files) for _, files in request.FILES.lists()) > 1:
@@ -75,7 +97,6 @@ class LakeFileUploadApi(APIView):
         return Response(self._output(outcome), status=status.HTTP_201_CREATED)
 
     def _output(self, outcome: IngestOutcome) -> dict[str, Any]:
-        """The lineage row as GET /api/lake/files shows it, plus what this upload did."""
         lineage: dict[str, Any]
         if outcome.lake_file_id is None:
             # Refused before a lineage row existed: report what is known about the file.
@@ -86,7 +107,6 @@ class LakeFileUploadApi(APIView):
                 "status": None, "error": outcome.reason, "created_at": None,
             }  # fmt: skip
         else:
-            lineage = dict(
-                LakeFileOutputSerializer(LakeFile.objects.get(pk=outcome.lake_file_id)).data
-            )
+            lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
+            lineage = dict(LakeFileOutputSerializer(lake_file).data)
         return {**lineage, "result": outcome.result, "reason": outcome.reason}

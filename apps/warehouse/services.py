@@ -152,6 +152,8 @@ def _ingest_stream(
         from apps.warehouse.tasks import lake_file_process_task
 
         transaction.on_commit(partial(lake_file_process_task.delay, file_id=lake_file.pk))
+        # Outside a transaction the callback has already run (and, with eager Celery, finished).
+        lake_file.refresh_from_db()
         return _outcome(lake_file)
     return lake_file_process(file_id=lake_file.pk)
 

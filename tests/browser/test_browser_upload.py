@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
@@ -34,17 +36,17 @@ DK_LINES = [
 ]
 EXPECTED_TOTAL_REVENUE = "7.50"
 
-pytestmark = [
-    pytest.mark.browser,
-    # Seeded reference rows (distributors, store mappings) come back after an earlier flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def staff_user(live_daphne: LiveServer) -> Any:
     """Created before the browser starts: once Playwright's loop runs, ORM calls from the test
-    would open a second connection (another context) that outlives the test database."""
+    would open a second connection (another context) that outlives the test database.
+    The seeded reference rows (distributors, stores) are put back first: an earlier
+    transactional test's flush removed them."""
+    seed_migration = importlib.import_module("apps.warehouse.migrations.0002_seed_reference_data")
+    seed_migration.seed(django_apps, None)
     # Hashed with a hasher the server knows (the test settings use a fast one it does not).
     password = PBKDF2PasswordHasher().encode(PASSWORD, "browser-salt", iterations=1000)
     return get_user_model().objects.create(username=USERNAME, password=password, is_staff=True)
@@ -109,6 +111,15 @@ def test_browser_upload_updates_open_dashboard_without_reload(
     _watch_console(upload, violations, errors)
     upload.goto(f"{live_daphne.url}/lake/upload/")
     expect(upload.locator("html")).to_have_attribute("data-live", "connected")
+    upload.evaluate(
+        """() => {
+            window.__bedrotEvents = [];
+            for (const name of ["bedrot:load-finished", "bedrot:lake-file-updated"]) {
+                document.body.addEventListener(name, (event) =>
+                    window.__bedrotEvents.push([name, event.detail]));
+            }
+        }"""
+    )
     upload.set_input_files("#upload-files", statement)
     row = upload.locator("#upload-rows tr.upload-row").filter(has_text=statement.name)
     expect(row).to_have_attribute("data-result", "accepted", timeout=UPLOAD_TIMEOUT_MS)
@@ -120,6 +131,16 @@ def test_browser_upload_updates_open_dashboard_without_reload(
     assert row.locator('[data-field="rows_out"]').inner_text() == str(len(DK_LINES))
     assert row.locator('[data-field="rows_rejected"]').inner_text() == "0"
     assert row.locator("progress").evaluate("bar => bar.value") == 1
+    assert [path.name for path in live_daphne.lake_root.glob("raw/distrokid/*/*.tsv")] != []
+    # and this page's own socket (it has no htmx ws element) heard the file and the load
+    file_id = int(row.get_attribute("data-lake-file-id") or 0)
+    upload.wait_for_function(
+        "() => window.__bedrotEvents.some(([name]) => name === 'bedrot:load-finished')"
+    )
+    events = upload.evaluate("window.__bedrotEvents")
+    file_events = [detail for name, detail in events if name == "bedrot:lake-file-updated"]
+    assert {detail["id"] for detail in file_events} == {file_id}
+    assert file_events[-1]["status"] == "loaded"
 
     # and the dashboard shows the new revenue without a reload
     expect(_total_revenue(dashboard)).to_have_text(

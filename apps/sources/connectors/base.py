@@ -50,6 +50,10 @@ class ParsedFile:
     delimiter: str = ""
     line_ending: str = ""
     warnings: list[str] = field(default_factory=list)
+    # The account the content names (S4A artist id, TikTok handle...), when the file tells.
+    account: str = ""
+    # When the data was captured, from the file's own dates, for curated precedence.
+    captured_at: datetime | None = None
 
     @property
     def rows_out(self) -> int:

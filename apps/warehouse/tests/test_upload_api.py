@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ def _assert_nothing_stored(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_enqueue_unless_stored(django_capture_on_commit_callbacks: Any) -> Any:
+def _no_enqueue_unless_stored(db: None, django_capture_on_commit_callbacks: Any) -> Iterator[None]:
     """Every test records what would run after commit; a refused upload must enqueue nothing."""
     with django_capture_on_commit_callbacks() as callbacks:
-        yield callbacks
+        yield
     if LakeFile.objects.count() == 0:
         assert callbacks == []
 
@@ -192,14 +193,15 @@ def test_lake_file_upload_api_reports_rejected_file(alice_client: Client, settin
 
 
 def test_lake_file_upload_api_queues_the_pipeline_after_commit(
-    alice_client: Client, settings: Any, _no_enqueue_unless_stored: Any
+    alice_client: Client, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     # given asynchronous uploads (the default)
     settings.UPLOAD_ASYNC = True
 
-    response = alice_client.post(
-        URL, {"file": _statement(), "source": "distrokid", "account": "label"}
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = alice_client.post(
+            URL, {"file": _statement(), "source": "distrokid", "account": "label"}
+        )
 
     # then the file is registered in landing and its processing waits for the commit
     assert response.status_code == 201
@@ -213,7 +215,7 @@ def test_lake_file_upload_api_queues_the_pipeline_after_commit(
         "status": "received",
         "result": "queued",
     }
-    assert len(_no_enqueue_unless_stored) == 1
+    assert len(callbacks) == 1
 
 
 def test_lake_file_upload_api_authenticates_tokens(

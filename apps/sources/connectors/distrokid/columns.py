@@ -173,7 +173,8 @@ def _leading_digits(values: pa.Array, width: int) -> np.ndarray:
     starts = offsets[values.offset : values.offset + rows].astype(np.int64)
     data = np.frombuffer(data_buffer, dtype=np.uint8)
     positions = np.minimum(starts[:, None] + np.arange(width), data.size - 1)
-    return data[positions].astype(np.int64) - _ASCII_ZERO
+    digits: np.ndarray = data[positions].astype(np.int64) - _ASCII_ZERO
+    return digits
 
 
 def _number(digits: np.ndarray, start: int, stop: int) -> np.ndarray:

@@ -134,7 +134,8 @@ def occurrences(packed: bytes) -> np.ndarray:
 
 
 def _same_as_previous(ordered: np.ndarray) -> np.ndarray:
-    return ordered[1:] == ordered[:-1]
+    same: np.ndarray = ordered[1:] == ordered[:-1]
+    return same
 
 
 def _text(values: pa.Array) -> pa.Array:

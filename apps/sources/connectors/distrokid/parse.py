@@ -2,8 +2,10 @@
 
 pyarrow reads the file in blocks with every column as text; each block is checked and converted
 with pyarrow compute and numpy, so the cost per line is a few array operations, not Python code.
-Line numbers are physical: a row's number is its position among the file's records, with the
-rows pyarrow set aside (wrong field count, whitespace-only lines) counted in.
+Line numbers are physical (the header is line 1; CR, LF and CRLF each end a line): a row's
+number is its position among the file's records, counting the lines pyarrow sets aside (wrong
+field count, whitespace-only). Only a quoted value holding a line break, which DistroKid never
+writes, would make later numbers count records instead of lines.
 """
 
 from __future__ import annotations
@@ -196,20 +198,7 @@ def _add_block(batch: pa.RecordBatch, match: HeaderMatch, progress: _Progress) -
     rejected, first_problem = _first_problems(problems, blank)
     progress.rejected += int(rejected.sum())
     progress.blank_indices.append(np.flatnonzero(blank) + first_index)
-    for index in np.flatnonzero(rejected):
-        if not progress.wants_detail(len(progress.pending)):
-            break
-        problem = problems[first_problem[index]]
-        value = text[problem.header][int(index)].as_py()
-        progress.pending.append(
-            _PendingError(
-                index=first_index + int(index),
-                column=problem.header,
-                code=problem.code,
-                message=f"{problem.header} {_shown(value)} {problem.reason}",
-                raw_line=_raw_line(batch, int(index), match),
-            )
-        )
+    _record_rejections(batch, match, text, problems, rejected, first_problem, first_index, progress)
     if not progress.keeps_details:
         # Quarantined for sure: keep counting, stop holding rows.
         return
@@ -218,8 +207,40 @@ def _add_block(batch: pa.RecordBatch, match: HeaderMatch, progress: _Progress) -
     progress.kept_indices.append(np.flatnonzero(keep) + first_index)
 
 
+def _record_rejections(
+    batch: pa.RecordBatch,
+    match: HeaderMatch,
+    text: dict[str, pa.Array],
+    problems: list[columns.ColumnProblem],
+    rejected: np.ndarray,
+    first_problem: np.ndarray,
+    first_index: int,
+    progress: _Progress,
+) -> None:
+    """One pending error per rejected row, naming its first problem (Python only for these)."""
+    for index in np.flatnonzero(rejected).tolist():
+        if not progress.wants_detail(len(progress.pending)):
+            return
+        problem = problems[first_problem[index]]
+        value = text[problem.header][index].as_py()
+        shown = "" if problem.code == columns.MISSING_VALUE else f" {_shown(value)}"
+        progress.pending.append(
+            _PendingError(
+                index=first_index + index,
+                column=problem.header,
+                code=problem.code,
+                message=f"{problem.header}{shown} {problem.reason}",
+                raw_line=_raw_line(batch, index, match),
+            )
+        )
+
+
 def _blank_rows(batch: pa.RecordBatch) -> np.ndarray:
-    """Rows whose every field is empty: blank lines, which pyarrow keeps as rows of empties."""
+    """Rows whose every field is empty: blank lines, which pyarrow keeps as rows of empties.
+
+    A line of bare separators carries no data either and cannot be told apart, so it counts as
+    blank too.
+    """
     blank = columns.is_empty(batch.column(0))
     # Only rows with an empty first field can be blank; real files have none, so this is cheap.
     for position in range(1, batch.num_columns):

@@ -182,7 +182,11 @@ COUNTRIES: tuple[tuple[str, float], ...] = (
 
 @dataclass(frozen=True)
 class StatementSpec:
-    """Everything that determines a generated file; equal specs give equal bytes."""
+    """Everything that determines a generated file; equal specs give equal bytes.
+
+    Reporting months run from `first_month` over `months` months in line order (reversed when
+    `is_reversed`), spread evenly over the lines.
+    """
 
     schema_id: str
     lines: int
@@ -257,8 +261,8 @@ def iter_statement_chunks(spec: StatementSpec) -> Iterator[bytes]:
     chunk_count = -(-spec.lines // CHUNK_LINES)
     chunk_numbers = range(chunk_count)
     for chunk_number in reversed(chunk_numbers) if spec.is_reversed else chunk_numbers:
-        text = _chunk_text(spec, chunk_number)
-        yield text.encode(spec.encoding)
+        text = _chunk_utf8(spec, chunk_number)
+        yield text if spec.encoding == "utf-8" else text.decode("utf-8").encode(spec.encoding)
 
 
 def demo_statement_files(*, seed: int = 1987) -> dict[str, bytes]:
@@ -326,7 +330,7 @@ def _draws(spec: StatementSpec, chunk_number: int) -> _Draws:
     jitter = 0.8 + 0.4 * rng.random(count)
     rate = np.array([s.rate_usd for s in STORES])[store]
     earnings = np.rint(quantity * rate * jitter * 10**CURRENT_PLACES).astype(np.int64)
-    is_spotify = store == 0
+    is_spotify = store == _SPOTIFY
     earnings = np.where(
         is_spotify & (rng.random(count) < NEGATIVE_SPOTIFY_SHARE), -earnings, earnings
     )
@@ -369,14 +373,14 @@ def _with_repeats(draws: _Draws, is_repeat: np.ndarray) -> _Draws:
     return _Draws(**{item.name: getattr(draws, item.name)[source] for item in fields(_Draws)})
 
 
-def _joined_text(rows: pa.Array) -> str:
+def _joined_utf8(rows: pa.Array) -> bytes:
     """All strings of a fresh array back to back: its data buffer, without a Python loop."""
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
     first, last = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
-    return rows.buffers()[2][first:last].to_pybytes().decode("utf-8") if last > first else ""
+    return rows.buffers()[2][first:last].to_pybytes() if last > first else b""
 
 
-def _chunk_text(spec: StatementSpec, chunk_number: int) -> str:
+def _chunk_utf8(spec: StatementSpec, chunk_number: int) -> bytes:
     draws = _draws(spec, chunk_number)
     columns = _columns(spec.schema, draws)
     if spec.is_reversed:
@@ -390,7 +394,7 @@ def _chunk_text(spec: StatementSpec, chunk_number: int) -> str:
         rows = pc.binary_join_element_wise(
             pc.binary_join_element_wise(*columns, spec.schema.delimiter), ending, ""
         )
-    return _joined_text(rows)
+    return _joined_utf8(rows)
 
 
 def _columns(schema: StatementSchema, draws: _Draws) -> list[pa.Array]:
@@ -436,12 +440,14 @@ def _round_half_even(units: np.ndarray, step: int) -> np.ndarray:
     quotient, remainder = np.divmod(units, step)
     half = step // 2
     rounds_up = (remainder > half) | ((remainder == half) & (quotient % 2 == 1))
-    return quotient + rounds_up
+    rounded: np.ndarray = quotient + rounds_up
+    return rounded
 
 
 def _weights(weights: list[float]) -> np.ndarray:
     array = np.array(weights, dtype=float)
-    return array / array.sum()
+    shares: np.ndarray = array / array.sum()
+    return shares
 
 
 def _store_flags(name: str) -> np.ndarray:
@@ -454,13 +460,15 @@ def _month_number(month: date) -> int:
 
 def _days(month_number: np.ndarray, day: np.ndarray) -> np.ndarray:
     first = np.asarray(month_number).astype("datetime64[M]").astype("datetime64[D]")
-    return first + (np.asarray(day) - 1)
+    days: np.ndarray = first + (np.asarray(day) - 1)
+    return days
 
 
 def _iso(days: np.ndarray) -> pa.Array:
     return pa.array(days, type=pa.date32()).cast(pa.string())
 
 
+_SPOTIFY = next(number for number, store in enumerate(STORES) if store.name == "Spotify")
 _COUNTRY_CODES = np.array([code for code, _ in COUNTRIES], dtype=object)
 _STORE_NAMES = np.array([store.name for store in STORES], dtype=object)
 _ARTISTS = np.array([track.artist for track in CATALOG], dtype=object)

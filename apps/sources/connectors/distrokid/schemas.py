@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 KIND_BANK_STATEMENT = "bank_statement"
@@ -101,6 +102,9 @@ DK_MIXED_15 = StatementSchema(
 
 SCHEMAS: tuple[StatementSchema, ...] = (DK_LEGACY_13, DK_CURRENT_15, DK_MIXED_15)
 
+# The layout a mismatch message compares against when no other is closer: the one in use now.
+_PREFERRED: tuple[StatementSchema, ...] = (DK_CURRENT_15, DK_MIXED_15, DK_LEGACY_13)
+
 
 def header_key(name: str) -> str:
     """Normalise a header cell, so trailing spaces, NBSP, a BOM, quotes or case are not drift."""
@@ -132,9 +136,14 @@ class HeaderMatch:
 
 
 def header_dialect(line: str) -> HeaderDialect:
-    """TAB when the header has one (legacy), else comma; quoted when the first cell is quoted."""
+    """TAB when the header has one (legacy), else comma.
+
+    Comma files are always read with quoting, since any CSV writer quotes a title with a comma;
+    TAB files only when their header is quoted, because legacy exports have no quoting at all.
+    """
     delimiter = "\t" if "\t" in line else ","
-    return HeaderDialect(delimiter=delimiter, is_quoted=line.lstrip("\ufeff").startswith('"'))
+    is_quoted = delimiter == "," or line.lstrip("\ufeff").startswith('"')
+    return HeaderDialect(delimiter=delimiter, is_quoted=is_quoted)
 
 
 def split_header(line: str, dialect: HeaderDialect) -> list[str]:
@@ -178,8 +187,8 @@ def header_mismatch_message(line: str) -> str:
     """Why a header is not a statement: missing and unexpected columns against the closest set."""
     names = canonical_names(split_header(line, header_dialect(line)))
     present = set(names)
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    closest = max(SCHEMAS, key=lambda schema: len(schema.header_set & present))
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
+    closest = max(_PREFERRED, key=lambda schema: len(schema.header_set & present))
     missing = [name for name in closest.headers if name not in present]
     unexpected = [name for name in names if name not in closest.header_set]
     parts = [
