@@ -35,7 +35,9 @@ def _test_switches(settings: Any, tmp_path: Path) -> None:
 @pytest.fixture
 def alice(django_user_model: Any) -> Any:
     """A staff member (operator)."""
-    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-pass", is_staff=True)
+    return django_user_model.objects.create_user(
+        "alice", "alice@example.com", "alice-pass", is_staff=True
+    )
 
 
 @pytest.fixture

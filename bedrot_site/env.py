@@ -1,4 +1,4 @@
-"""Typed readers for settings from the environment; a bad value stops startup with a clear message."""
+"""Typed readers for settings from the environment; a bad value stops startup clearly."""
 
 from __future__ import annotations
 

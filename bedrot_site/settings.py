@@ -20,7 +20,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY", None if IS_PRODUCTION else _DEV_SECRET_KEY) or ""
 if IS_PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required in production")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required in production"
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -156,9 +158,7 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bedrot.sqlite3'}"
 try:
     _database = environ.Env.db_url_config(DATABASE_URL)
 except (ImproperlyConfigured, KeyError, ValueError):
-    raise ImproperlyConfigured(
-        "DATABASE_URL must be a postgres:// or sqlite:/// URL"
-    ) from None
+    raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:/// URL") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and IMMEDIATE transactions let the web server, worker and beat share one file.
@@ -200,7 +200,9 @@ if TASK_HARD_TIME_LIMIT_S <= TASK_SOFT_TIME_LIMIT_S:
 # A message unacknowledged this long is redelivered: it must outlast the longest task and retry.
 BROKER_VISIBILITY_TIMEOUT_S = env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600, minimum=60)
 CELERY_BROKER_URL = (
-    REDIS_URL.replace("unix://", "redis+socket://", 1) if REDIS_URL.startswith("unix://") else REDIS_URL
+    REDIS_URL.replace("unix://", "redis+socket://", 1)
+    if REDIS_URL.startswith("unix://")
+    else REDIS_URL
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT_S}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -21,7 +21,10 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, message)
     except Exception as error:  # an announcement must never fail the pipeline that made the change
         logger.warning(
-            "broadcast_failed group=%s type=%s error=%s", group, message.get("type"), type(error).__name__
+            "broadcast_failed group=%s type=%s error=%s",
+            group,
+            message.get("type"),
+            type(error).__name__,
         )
 
 

@@ -14,7 +14,7 @@ class RunStatus(models.TextChoices):
 
 
 class TaskRun(models.Model):
-    """One durable record per task delivery chain: what ran, with which arguments, and how it ended."""
+    """One durable record per task delivery chain: what ran, with which arguments, how it ended."""
 
     task_name = models.CharField(max_length=200, db_index=True)
     celery_task_id = models.CharField(max_length=64, unique=True, null=True, blank=True)

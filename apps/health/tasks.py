@@ -60,18 +60,34 @@ class BedrotTask(Task):  # type: ignore[misc]
                 return None
         return super().__call__(*args, **kwargs)
 
-    def on_success(self, retval: Any, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def on_success(
+        self, retval: Any, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         TaskRun.objects.filter(celery_task_id=task_id).update(
             status=RunStatus.SUCCEEDED, finished_at=timezone.now()
         )
         logger.info("task_succeeded task=%s task_id=%s", self.name, task_id)
 
-    def on_retry(self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any) -> None:
+    def on_retry(
+        self,
+        exc: BaseException,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
         TaskRun.objects.filter(celery_task_id=task_id).update(
             status=RunStatus.RETRYING, error_code=_error_code(exc), error_message=str(exc)[:2000]
         )
 
-    def on_failure(self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any) -> None:
+    def on_failure(
+        self,
+        exc: BaseException,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
         TaskRun.objects.filter(celery_task_id=task_id).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),

@@ -15,7 +15,18 @@ class RejectedRowInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(LakeFile)
 class LakeFileAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("id", "source", "account", "original_name", "zone", "status", "rows_in", "rows_out", "rows_rejected", "created_at")
+    list_display = (
+        "id",
+        "source",
+        "account",
+        "original_name",
+        "zone",
+        "status",
+        "rows_in",
+        "rows_out",
+        "rows_rejected",
+        "created_at",
+    )
     list_filter = ("source", "zone", "status")
     search_fields = ("original_name", "sha256")
     readonly_fields = [f.name for f in LakeFile._meta.fields]

@@ -23,8 +23,18 @@ class LakeFileOutputSerializer(serializers.ModelSerializer):  # type: ignore[typ
     class Meta:
         model = LakeFile
         fields = [
-            "id", "source", "account", "zone", "name", "sha256", "rows_in", "rows_out",
-            "rows_rejected", "status", "error", "created_at",
+            "id",
+            "source",
+            "account",
+            "zone",
+            "name",
+            "sha256",
+            "rows_in",
+            "rows_out",
+            "rows_rejected",
+            "status",
+            "error",
+            "created_at",
         ]
 
 

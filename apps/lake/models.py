@@ -35,9 +35,15 @@ class LakeFile(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.BigIntegerField()
     zone = models.CharField(max_length=16, choices=Zone.choices, default=Zone.LANDING)
-    status = models.CharField(max_length=16, choices=FileStatus.choices, default=FileStatus.RECEIVED)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    replayed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=FileStatus.choices, default=FileStatus.RECEIVED
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replayed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     parser_name = models.CharField(max_length=64, blank=True)
     parser_version = models.CharField(max_length=16, blank=True)
     schema_id = models.CharField(max_length=64, blank=True)
@@ -85,7 +91,9 @@ class RejectedRow(models.Model):
     class Meta:
         ordering = ["lake_file_id", "row_number"]
         constraints = [
-            models.UniqueConstraint(fields=["lake_file", "row_number", "column"], name="rejected_row_unique")
+            models.UniqueConstraint(
+                fields=["lake_file", "row_number", "column"], name="rejected_row_unique"
+            )
         ]
 
     def __str__(self) -> str:

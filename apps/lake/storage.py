@@ -1,4 +1,4 @@
-"""Lake storage: local disk written atomically (temp file, fsync, rename), or S3 by configuration."""
+"""Lake storage: local disk written atomically (temp, fsync, rename), or S3 by configuration."""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from apps.sources.datasets_audience import audience_datasets
+
 # Exact money: statement amounts keep up to 12 decimal places.
 MONEY = pa.decimal128(24, 12)
 
@@ -51,4 +53,4 @@ STATEMENT_LINES = DatasetSpec(
     partition_column="sale_month",
 )
 
-DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (STATEMENT_LINES,)}
+DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (STATEMENT_LINES, *audience_datasets())}

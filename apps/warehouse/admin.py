@@ -70,7 +70,16 @@ class DistributorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(StatementLine)
 class StatementLineAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("reporting_date", "sale_month", "store", "platform", "artist", "title", "quantity", "earnings_usd")
+    list_display = (
+        "reporting_date",
+        "sale_month",
+        "store",
+        "platform",
+        "artist",
+        "title",
+        "quantity",
+        "earnings_usd",
+    )
     list_filter = ("distributor", "platform", "sale_month")
     list_select_related = ("platform", "artist")
     search_fields = ("title", "isrc", "artist_name")

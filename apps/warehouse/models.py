@@ -32,7 +32,9 @@ class ArtistAlias(models.Model):
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="aliases")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["alias", "source"], name="artist_alias_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["alias", "source"], name="artist_alias_unique")
+        ]
         verbose_name_plural = "artist aliases"
 
     def __str__(self) -> str:
@@ -47,7 +49,9 @@ class Track(models.Model):
     isrc = models.CharField(max_length=12, unique=True, null=True, blank=True)
     upc = models.CharField(max_length=14, blank=True)
     title = models.CharField(max_length=300)
-    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
+    artist = models.ForeignKey(
+        Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks"
+    )
     auto_created = models.BooleanField(default=False)
 
     class Meta:
@@ -129,14 +133,17 @@ class StatementLine(models.Model):
     team_percentage = models.IntegerField(null=True, blank=True)
     source_type = models.CharField(max_length=32, blank=True)
     earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
-    songwriter_withheld_usd = models.DecimalField(max_digits=24, decimal_places=12, null=True, blank=True)
+    songwriter_withheld_usd = models.DecimalField(
+        max_digits=24, decimal_places=12, null=True, blank=True
+    )
     recoup_usd = models.DecimalField(max_digits=24, decimal_places=12, null=True, blank=True)
     source_file_id = models.BigIntegerField(help_text="LakeFile the row was last taken from")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["distributor", "line_fingerprint", "occurrence"], name="statement_line_natural_key"
+                fields=["distributor", "line_fingerprint", "occurrence"],
+                name="statement_line_natural_key",
             )
         ]
         indexes = [

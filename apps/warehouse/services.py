@@ -1,5 +1,5 @@
 """Warehouse services: load curated datasets, and the end-to-end ingest of a file
-(landing -> raw -> staging -> curated -> warehouse), composed here as the furthest-downstream app."""
+(landing -> raw -> staging -> curated -> warehouse), composed here as the most downstream app."""
 
 from __future__ import annotations
 
@@ -61,9 +61,15 @@ def _outcome(lake_file: LakeFile, *, is_duplicate: bool = False) -> IngestOutcom
     else:
         result, reason = "queued", ""
     return IngestOutcome(
-        lake_file_id=lake_file.pk, original_name=lake_file.original_name, result=result,
-        reason=reason, source=lake_file.source, account=lake_file.account,
-        rows_in=lake_file.rows_in, rows_out=lake_file.rows_out, rows_rejected=lake_file.rows_rejected,
+        lake_file_id=lake_file.pk,
+        original_name=lake_file.original_name,
+        result=result,
+        reason=reason,
+        source=lake_file.source,
+        account=lake_file.account,
+        rows_in=lake_file.rows_in,
+        rows_out=lake_file.rows_out,
+        rows_rejected=lake_file.rows_rejected,
     )
 
 
@@ -75,16 +81,26 @@ def warehouse_partitions_load(*, dataset: str, partitions: list[str] | None) -> 
     return sum(loader(table) for table in curated_partitions(dataset, partitions))
 
 
-def warehouse_load_record(*, datasets: list[str], lake_file_id: int | None, rows: int, started_at: datetime) -> WarehouseLoad:
+def warehouse_load_record(
+    *, datasets: list[str], lake_file_id: int | None, rows: int, started_at: datetime
+) -> WarehouseLoad:
     """Record a finished load (its time is the new `as_of`) and announce it after commit."""
     with transaction.atomic():
         load = WarehouseLoad.objects.create(
-            dataset=",".join(datasets), lake_file_id=lake_file_id, rows_upserted=rows,
-            started_at=started_at, finished_at=timezone.now(),
+            dataset=",".join(datasets),
+            lake_file_id=lake_file_id,
+            rows_upserted=rows,
+            started_at=started_at,
+            finished_at=timezone.now(),
         )
         broadcast_on_commit(
             warehouse_loads_group(),
-            {"type": "load.finished", "as_of": load.finished_at.isoformat(), "load_id": load.pk, "datasets": datasets},
+            {
+                "type": "load.finished",
+                "as_of": load.finished_at.isoformat(),
+                "load_id": load.pk,
+                "datasets": datasets,
+            },
         )
     return load
 
@@ -94,10 +110,14 @@ def warehouse_file_load(*, lake_file: LakeFile, merges: list[MergeResult]) -> No
     started_at = timezone.now()
     started = time.monotonic()
     rows = sum(
-        warehouse_partitions_load(dataset=merge.dataset, partitions=merge.partitions) for merge in merges
+        warehouse_partitions_load(dataset=merge.dataset, partitions=merge.partitions)
+        for merge in merges
     )
     warehouse_load_record(
-        datasets=[merge.dataset for merge in merges], lake_file_id=lake_file.pk, rows=rows, started_at=started_at
+        datasets=[merge.dataset for merge in merges],
+        lake_file_id=lake_file.pk,
+        rows=rows,
+        started_at=started_at,
     )
     lake_file_mark_loaded(lake_file=lake_file, load_seconds=time.monotonic() - started)
     logger.info("warehouse_file_loaded file_id=%s rows=%s", lake_file.pk, rows)
@@ -105,7 +125,9 @@ def warehouse_file_load(*, lake_file: LakeFile, merges: list[MergeResult]) -> No
 
 def _merges_for_reload(tables: dict[str, pa.Table]) -> list[MergeResult]:
     """A resumed file whose curated merge already committed: reload the partitions it touched."""
-    return [MergeResult(name, 0, partition_labels(name, table), 0, 0) for name, table in tables.items()]
+    return [
+        MergeResult(name, 0, partition_labels(name, table), 0, 0) for name, table in tables.items()
+    ]
 
 
 def lake_file_process(*, file_id: int) -> IngestOutcome:
@@ -133,10 +155,14 @@ def _process_claimed(lake_file: LakeFile) -> None:
             return
         parsed_tables = parsed.tables
     if lake_file.zone == Zone.STAGING:
-        merges = lake_file_curate(lake_file=lake_file, tables=parsed_tables or staged_tables(lake_file))
+        merges = lake_file_curate(
+            lake_file=lake_file, tables=parsed_tables or staged_tables(lake_file)
+        )
         warehouse_file_load(lake_file=lake_file, merges=merges)
     elif lake_file.status == FileStatus.CURATED:
-        warehouse_file_load(lake_file=lake_file, merges=_merges_for_reload(staged_tables(lake_file)))
+        warehouse_file_load(
+            lake_file=lake_file, merges=_merges_for_reload(staged_tables(lake_file))
+        )
 
 
 def _ingest_stream(
@@ -159,24 +185,38 @@ def _ingest_stream(
 
 
 def ingest_path(
-    *, path: Path, source_id: str | None = None, account: str = "", original_name: str | None = None,
+    *,
+    path: Path,
+    source_id: str | None = None,
+    account: str = "",
+    original_name: str | None = None,
     run_async: bool = False,
 ) -> IngestOutcome:
     """Ingest one local file (the `ingest` command)."""
     with path.open("rb") as stream:
         return _ingest_stream(
-            stream=stream, original_name=original_name or path.name, source_id=source_id,
-            account=account, run_async=run_async,
+            stream=stream,
+            original_name=original_name or path.name,
+            source_id=source_id,
+            account=account,
+            run_async=run_async,
         )
 
 
 def ingest_upload(
-    *, upload: UploadedFile, source_id: str | None = None, account: str = "", run_async: bool = False
+    *,
+    upload: UploadedFile,
+    source_id: str | None = None,
+    account: str = "",
+    run_async: bool = False,
 ) -> IngestOutcome:
     """Ingest one uploaded file (the upload page and `POST /api/lake/upload`)."""
     upload.seek(0)
     return _ingest_stream(
-        stream=upload, original_name=upload.name or "upload", source_id=source_id, account=account,
+        stream=upload,
+        original_name=upload.name or "upload",
+        source_id=source_id,
+        account=account,
         run_async=run_async,
     )
 
@@ -185,7 +225,9 @@ def warehouse_rebuild() -> int:
     """Reload every warehouse table from curated; running it again changes nothing."""
     started_at = timezone.now()
     rows = sum(warehouse_partitions_load(dataset=name, partitions=None) for name in LOADERS)
-    warehouse_load_record(datasets=list(LOADERS), lake_file_id=None, rows=rows, started_at=started_at)
+    warehouse_load_record(
+        datasets=list(LOADERS), lake_file_id=None, rows=rows, started_at=started_at
+    )
     return rows
 
 
@@ -200,7 +242,8 @@ def lake_files_sweep() -> int:
 
     cutoff = timezone.now() - timedelta(seconds=STUCK_AFTER_S)
     stuck = LakeFile.objects.filter(
-        status__in=[FileStatus.RECEIVED, FileStatus.STAGED, FileStatus.CURATED], updated_at__lt=cutoff
+        status__in=[FileStatus.RECEIVED, FileStatus.STAGED, FileStatus.CURATED],
+        updated_at__lt=cutoff,
     ).exclude(claimed_until__gt=timezone.now())
     file_ids = list(stuck.values_list("pk", flat=True)[:500])
     for file_id in file_ids:

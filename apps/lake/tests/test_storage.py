@@ -21,7 +21,10 @@ def test_atomic_storage_replaces_whole_files_and_leaves_no_temp(tmp_path: Path) 
 def test_atomic_storage_crash_before_rename_keeps_the_old_file(tmp_path: Path) -> None:
     storage = AtomicFileSystemStorage(location=str(tmp_path))
     storage.save("raw/a.tsv", ContentFile(b"old"))
-    with mock.patch.object(os, "replace", side_effect=OSError("disk gone")), pytest.raises(OSError):
+    with (
+        mock.patch.object(os, "replace", side_effect=OSError("disk gone")),
+        pytest.raises(OSError, match="disk gone"),
+    ):
         storage.save("raw/a.tsv", ContentFile(b"new-but-never-visible"))
     assert (tmp_path / "raw/a.tsv").read_bytes() == b"old"
     assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == ["a.tsv"]

@@ -20,7 +20,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _totals() -> tuple[int, Decimal, int]:
-    agg = StatementLine.objects.aggregate(n=Count("id"), revenue=Sum("earnings_usd"), units=Sum("quantity"))
+    agg = StatementLine.objects.aggregate(
+        n=Count("id"), revenue=Sum("earnings_usd"), units=Sum("quantity")
+    )
     return agg["n"], agg["revenue"], agg["units"]
 
 
@@ -32,11 +34,24 @@ def _by_platform() -> dict[str, str]:
 def test_ingest_path_loads_a_current_statement_with_negative_lines() -> None:
     outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv")
     assert (outcome.result, outcome.source, outcome.rows_in, outcome.rows_rejected) == (
-        "accepted", "distrokid", 5, 0)
+        "accepted",
+        "distrokid",
+        5,
+        0,
+    )
     assert _totals() == (5, Decimal("5.54"), 6610)
-    assert _by_platform() == {"Spotify": "2.7300", "Apple Music": "1.7700", "Meta": "0.3500", "YouTube": "0.6900"}
+    assert _by_platform() == {
+        "Spotify": "2.7300",
+        "Apple Music": "1.7700",
+        "Meta": "0.3500",
+        "YouTube": "0.6900",
+    }
     lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
-    assert (lake_file.zone, lake_file.status, lake_file.schema_id) == (Zone.CURATED, FileStatus.LOADED, "dk_current_15")
+    assert (lake_file.zone, lake_file.status, lake_file.schema_id) == (
+        Zone.CURATED,
+        FileStatus.LOADED,
+        "dk_current_15",
+    )
     assert WarehouseLoad.objects.count() == 1
 
 
@@ -44,14 +59,20 @@ def test_ingest_path_reads_the_legacy_latin1_cr_only_schema() -> None:
     outcome = ingest_path(path=FIXTURES / "dk_legacy_small.tsv")
     assert outcome.result == "accepted"
     lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
-    assert (lake_file.schema_id, lake_file.line_ending, lake_file.delimiter) == ("dk_legacy_13", "CR", "\t")
+    assert (lake_file.schema_id, lake_file.line_ending, lake_file.delimiter) == (
+        "dk_legacy_13",
+        "CR",
+        "\t",
+    )
     titles = set(StatementLine.objects.values_list("title", flat=True))
     assert titles == {"Café Nocturne", 'The "Source"'}
     assert _totals() == (3, Decimal("3.016"), 1090)
     assert _by_platform() == {"Spotify": "1.9200", "Deezer": "0.7000", "Tidal": "0.3960"}
 
 
-def test_ingest_path_same_file_three_times_is_a_duplicate_and_changes_nothing(tmp_path: Path) -> None:
+def test_ingest_path_same_file_three_times_is_a_duplicate_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
     first = ingest_path(path=FIXTURES / "dk_current_small.tsv")
     renamed = tmp_path / "DistroKid_123.tsv"
     renamed.write_bytes((FIXTURES / "dk_current_small.tsv").read_bytes())
@@ -63,13 +84,21 @@ def test_ingest_path_same_file_three_times_is_a_duplicate_and_changes_nothing(tm
 
 
 def test_ingest_path_overlapping_and_cross_schema_exports_store_each_line_once() -> None:
-    for name in ("dk_current_small.tsv", "dk_legacy_small.tsv", "dk_current_same_as_legacy.tsv",
-                 "dk_current_overlap.tsv"):
+    for name in (
+        "dk_current_small.tsv",
+        "dk_legacy_small.tsv",
+        "dk_current_same_as_legacy.tsv",
+        "dk_current_overlap.tsv",
+    ):
         assert ingest_path(path=FIXTURES / name).result == "accepted"
     assert _totals() == (9, Decimal("9.756"), 8200)
     assert _by_platform() == {
-        "Spotify": "5.8500", "Apple Music": "1.7700", "Meta": "0.3500", "YouTube": "0.6900",
-        "Deezer": "0.7000", "Tidal": "0.3960",
+        "Spotify": "5.8500",
+        "Apple Music": "1.7700",
+        "Meta": "0.3500",
+        "YouTube": "0.6900",
+        "Deezer": "0.7000",
+        "Tidal": "0.3960",
     }
 
 
@@ -82,7 +111,10 @@ def test_ingest_path_rejects_a_non_statement_and_leaves_everything_else_alone() 
     assert forced.reason.startswith("content is not a text statement")
     quarantined = LakeFile.objects.get(pk=outcome.lake_file_id)
     assert (quarantined.zone, quarantined.status, bool(quarantined.raw_key)) == (
-        Zone.QUARANTINE, FileStatus.QUARANTINED, True)
+        Zone.QUARANTINE,
+        FileStatus.QUARANTINED,
+        True,
+    )
     assert _totals() == (5, Decimal("5.54"), 6610)
     assert WarehouseLoad.objects.count() == 1
 
@@ -94,20 +126,37 @@ def test_ingest_path_keeps_rejected_rows_with_row_column_and_reason(tmp_path: Pa
     path = tmp_path / "statement.tsv"
     path.write_text("\n".join([source[0], *good * 4, broken, *good * 4]) + "\n", encoding="utf-8")
     outcome = ingest_path(path=path)
-    assert (outcome.result, outcome.rows_in, outcome.rows_out, outcome.rows_rejected) == ("accepted", 41, 40, 1)
+    assert (outcome.result, outcome.rows_in, outcome.rows_out, outcome.rows_rejected) == (
+        "accepted",
+        41,
+        40,
+        1,
+    )
     rejection = RejectedRow.objects.get()
-    assert (rejection.row_number, rejection.column, rejection.code) == (22, "Sale Month", "invalid_date")
+    assert (rejection.row_number, rejection.column, rejection.code) == (
+        22,
+        "Sale Month",
+        "invalid_date",
+    )
 
 
 def test_ingest_command_prints_one_line_per_file_and_exits_1_on_a_rejection() -> None:
     out = StringIO()
     with pytest.raises(CommandError, match="1 file") as exit_info:
-        call_command("ingest", str(FIXTURES / "dk_current_small.tsv"), str(FIXTURES / "not_a_statement.tsv"),
-                     str(FIXTURES / "dk_current_small.tsv"), stdout=out)
+        call_command(
+            "ingest",
+            str(FIXTURES / "dk_current_small.tsv"),
+            str(FIXTURES / "not_a_statement.tsv"),
+            str(FIXTURES / "dk_current_small.tsv"),
+            stdout=out,
+        )
     lines = out.getvalue().splitlines()
     assert exit_info.value.returncode == 1
     assert lines[0].startswith(f"{FIXTURES / 'dk_current_small.tsv'}: accepted source=distrokid")
-    assert lines[1] == f"{FIXTURES / 'not_a_statement.tsv'}: rejected: source not recognised; pass --source"
+    assert (
+        lines[1]
+        == f"{FIXTURES / 'not_a_statement.tsv'}: rejected: source not recognised; pass --source"
+    )
     assert lines[2].startswith(f"{FIXTURES / 'dk_current_small.tsv'}: duplicate")
 
 

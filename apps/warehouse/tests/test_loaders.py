@@ -17,33 +17,68 @@ pytestmark = pytest.mark.django_db
 
 def _curated(rows: list[dict[str, object]]) -> pa.Table:
     base = {
-        "distributor": "distrokid", "occurrence": 1, "schema_id": "dk_current_15",
-        "reporting_date": date(2025, 6, 3), "sale_month": date(2025, 4, 1), "quantity": 10,
-        "country_code": "US", "isrc": "", "upc": "", "title": "Track", "line_number": 2,
-        "source_file_id": 7, "captured_at": datetime(2025, 6, 5, tzinfo=UTC),
+        "distributor": "distrokid",
+        "occurrence": 1,
+        "schema_id": "dk_current_15",
+        "reporting_date": date(2025, 6, 3),
+        "sale_month": date(2025, 4, 1),
+        "quantity": 10,
+        "country_code": "US",
+        "isrc": "",
+        "upc": "",
+        "title": "Track",
+        "line_number": 2,
+        "source_file_id": 7,
+        "captured_at": datetime(2025, 6, 5, tzinfo=UTC),
     }
     names = [f.name for f in STATEMENT_LINES.schema] + [f.name for f in LINEAGE_FIELDS]
     merged = [{**base, **row} for row in rows]
-    return pa.table({n: [r.get(n) for r in merged] for n in names}, schema=curated_schema(STATEMENT_LINES))
+    return pa.table(
+        {n: [r.get(n) for r in merged] for n in names}, schema=curated_schema(STATEMENT_LINES)
+    )
 
 
 ROWS = [
-    {"line_fingerprint": "f1", "store": "Spotify", "artist_name": "zone.a0", "isrc": "QZABC2500001",
-     "title": "Café Nocturne", "earnings_usd": Decimal("0.024000000000")},
-    {"line_fingerprint": "f2", "store": "Amazon Prime (streaming)", "artist_name": "PIG1987",
-     "earnings_usd": Decimal("0.081000000000")},
-    {"line_fingerprint": "f3", "store": "LUNA", "artist_name": "Somebody Else",
-     "earnings_usd": Decimal("-0.010000000000"), "country_code": "OU"},
+    {
+        "line_fingerprint": "f1",
+        "store": "Spotify",
+        "artist_name": "zone.a0",
+        "isrc": "QZABC2500001",
+        "title": "Café Nocturne",
+        "earnings_usd": Decimal("0.024000000000"),
+    },
+    {
+        "line_fingerprint": "f2",
+        "store": "Amazon Prime (streaming)",
+        "artist_name": "PIG1987",
+        "earnings_usd": Decimal("0.081000000000"),
+    },
+    {
+        "line_fingerprint": "f3",
+        "store": "LUNA",
+        "artist_name": "Somebody Else",
+        "earnings_usd": Decimal("-0.010000000000"),
+        "country_code": "OU",
+    },
 ]
 
 
 def test_statement_lines_load_resolves_every_dimension_through_the_mappings() -> None:
     statement_lines_load(_curated(ROWS))
-    lines = {line.line_fingerprint: line for line in StatementLine.objects.select_related(
-        "platform", "artist", "track", "territory")}
+    lines = {
+        line.line_fingerprint: line
+        for line in StatementLine.objects.select_related("platform", "artist", "track", "territory")
+    }
     assert (lines["f1"].platform.name, lines["f1"].artist.name, lines["f1"].track.title) == (
-        "Spotify", "ZONE A0", "Café Nocturne")
-    assert (lines["f2"].platform.name, lines["f2"].artist.name, lines["f2"].track) == ("Amazon", "PIG1987", None)
+        "Spotify",
+        "ZONE A0",
+        "Café Nocturne",
+    )
+    assert (lines["f2"].platform.name, lines["f2"].artist.name, lines["f2"].track) == (
+        "Amazon",
+        "PIG1987",
+        None,
+    )
     # an unknown store becomes its own unreviewed platform, never Spotify
     assert (lines["f3"].platform.name, lines["f3"].platform.is_reviewed) == ("LUNA", False)
     assert StoreMapping.objects.get(store="luna").is_reviewed is False

@@ -43,4 +43,7 @@ def test_real_worker_processes_an_async_ingest(redis_url: str) -> None:
     assert StatementLine.objects.aggregate(total=Sum("earnings_usd"))["total"] == Decimal("5.54")
     run = TaskRun.objects.get(task_name="apps.warehouse.tasks.lake_file_process_task")
     assert (run.status, run.attempt, run.arguments) == (
-        RunStatus.SUCCEEDED, 1, {"file_id": outcome.lake_file_id})
+        RunStatus.SUCCEEDED,
+        1,
+        {"file_id": outcome.lake_file_id},
+    )

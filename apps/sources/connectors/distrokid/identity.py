@@ -5,8 +5,8 @@ Recipe, version 1 (changing it re-keys every stored line, so it never changes si
 with fields, each trimmed of surrounding whitespace and "" when null, in this order:
     reporting date `YYYY-MM-DD`, sale month `YYYY-MM`, store casefolded, artist, title, ISRC, UPC,
     country, quantity as a plain integer, earnings rounded half-to-even to 8 places and written
-    with exactly 8 decimals (`-0.00120000`), team percentage as a plain integer, source type
-    casefolded.
+    with exactly 8 decimals (`-0.00120000`; zero never carries a sign), team percentage as a
+    plain integer, source type casefolded.
 Date Inserted, recoup, the withheld amount and the layout are left out, so one line exported under
 the legacy and the current layout gets one fingerprint.
 """
@@ -46,6 +46,7 @@ def scaled_integers(values: pa.Array, places: int) -> np.ndarray:
     pairs = words[2 * exact.offset :].reshape(-1, 2)
     low, high = pairs[:, 0], pairs[:, 1]
     if not np.array_equal(high, low >> 63):
+        # Unreachable for parsed amounts: columns.AMOUNT_PATTERN allows at most 10 digits.
         raise ValueError("amount too large for the fingerprint")
     return low.copy()
 

@@ -17,8 +17,11 @@ def _describe(outcome: IngestOutcome) -> str:
         return f"rejected: {outcome.reason}"
     if outcome.result == "duplicate":
         return f"duplicate ({outcome.reason})"
-    counts = f"rows_in={outcome.rows_in} rows_out={outcome.rows_out} rows_rejected={outcome.rows_rejected}"
-    return f"{outcome.result} source={outcome.source} file_id={outcome.lake_file_id} {counts}"
+    return (
+        f"{outcome.result} source={outcome.source} file_id={outcome.lake_file_id} "
+        f"rows_in={outcome.rows_in} rows_out={outcome.rows_out} "
+        f"rows_rejected={outcome.rows_rejected}"
+    )
 
 
 class Command(BaseCommand):
@@ -26,9 +29,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path)
-        parser.add_argument("--source", choices=SOURCE_IDS, help="force the source (else detected from content)")
-        parser.add_argument("--account", default="", help="account/persona for multi-account sources")
-        parser.add_argument("--async", dest="run_async", action="store_true", help="enqueue to Celery")
+        parser.add_argument(
+            "--source", choices=SOURCE_IDS, help="force the source (else detected from content)"
+        )
+        parser.add_argument(
+            "--account", default="", help="account/persona for multi-account sources"
+        )
+        parser.add_argument(
+            "--async", dest="run_async", action="store_true", help="enqueue to Celery"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rejected = 0
@@ -44,7 +53,9 @@ class Command(BaseCommand):
             return "rejected: file not found or not a regular file"
         try:
             outcome = ingest_path(
-                path=path, source_id=options["source"], account=options["account"],
+                path=path,
+                source_id=options["source"],
+                account=options["account"],
                 run_async=options["run_async"],
             )
         except BedrotError as error:
