@@ -7,16 +7,18 @@ holds by construction (SPEC 3.1) and no row disappears without a trace.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 
-from apps.sources.connectors.base import FileRejected, RowError
+from apps.sources.connectors.base import FileRejected, Payload, RowError
 
 # More than this share of rejected rows quarantines the whole file (SPEC 3.3; editable per source).
 MAX_REJECTED_FRACTION = 0.05
@@ -240,3 +242,46 @@ class RowBook:
             f"{counted} of {considered} rows rejected ({share:.1f}%, more than the "
             f"{100 * max_fraction:g}% allowed); first: {first}"
         )
+
+
+def capture_date(payload: Payload) -> date:
+    """The UTC day a payload was captured: its capture time, else the file's modification time.
+
+    S4A and Linktree files carry no capture stamp of their own, so the landing time stands in
+    for it (SPEC 3.5 precedence: "else its landing time").
+    """
+    return capture_time(payload).date()
+
+
+def capture_time(payload: Payload) -> datetime:
+    moment = payload.captured_at
+    if moment is None:
+        return datetime.fromtimestamp(payload.path.stat().st_mtime, tz=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def read_json_file(path: Path) -> object:
+    """The decoded JSON document, or FileRejected saying why it is not one."""
+    content = path.read_bytes()
+    if not content.strip():
+        raise FileRejected("file is empty")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileRejected("content is not UTF-8 JSON") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        # ValueError covers JSONDecodeError and integers too long to convert.
+        detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise FileRejected(f"content is not valid JSON: {detail}") from None
+
+
+def json_text(value: object) -> str:
+    """A JSON value as one line for the rejected-row store."""
+    try:
+        return json.dumps(value, ensure_ascii=True, default=str)[:RAW_LINE_MAX_CHARS]
+    except (ValueError, RecursionError):
+        return "<unprintable>"
