@@ -53,4 +53,6 @@ STATEMENT_LINES = DatasetSpec(
     partition_column="sale_month",
 )
 
-DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (STATEMENT_LINES, *audience_datasets())}
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec for spec in (STATEMENT_LINES, *audience_datasets())
+}

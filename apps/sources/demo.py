@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from apps.sources.connectors.distrokid.samples import demo_statement_files
 
@@ -15,8 +16,9 @@ class DemoFile:
     content: bytes
 
 
-def demo_files() -> list[DemoFile]:
-    """Every demo file, in the order a label would have received them."""
+def demo_files(*, today: date) -> list[DemoFile]:
+    """Every demo file, in the order a label would have received them, ending before `today`."""
     return [
-        DemoFile("distrokid", "", name, content) for name, content in demo_statement_files().items()
+        DemoFile("distrokid", "", name, content)
+        for name, content in demo_statement_files(today=today).items()
     ]

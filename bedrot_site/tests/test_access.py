@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Routes with their own public behaviour: the login form and logging out.
-PUBLIC_ROUTES = {"login/", "logout/"}
+PUBLIC_ROUTES = {"login/", "logout/", "favicon.ico"}
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:

@@ -214,7 +214,7 @@ class _Reader:
         return Node(number, start, self.position)
 
     def _opaque(self) -> Node:
-        """Skip an expression up to the `,` `}` `]` `;` that ends it, brackets and strings balanced."""
+        """Skip an expression to the `,` `}` `]` `;` that ends it, brackets and strings balanced."""
         start = self.position
         closers: list[str] = []
         while True:

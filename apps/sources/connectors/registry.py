@@ -5,9 +5,13 @@ from __future__ import annotations
 from apps.health.errors import InvalidInputError
 from apps.sources.connectors.base import Connector
 from apps.sources.connectors.distrokid.connector import DistroKidConnector
+from apps.sources.connectors.linktree.connector import LinktreeConnector
+from apps.sources.connectors.spotify.connector import SpotifyConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "distrokid": DistroKidConnector,
+    "spotify": SpotifyConnector,
+    "linktree": LinktreeConnector,
 }
 
 # The contract's source ids (CONTRACT.md section 4); those without a connector yet are listed too.

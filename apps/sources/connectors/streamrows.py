@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+
 from apps.sources.connectors import rowbook
 from apps.sources.connectors.base import FileRejected
 from apps.sources.connectors.jsliteral import LineIndex, Node, Opaque
@@ -40,7 +42,7 @@ MAX_AMOUNT_INTEGER_DIGITS = 10
 MAX_AMOUNT_PLACES = 12
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})(?:-\d{2})?")
-_AMOUNT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,9 @@ def count_of(element: Element, key: str) -> int:
 def day_of(element: Element, key: str) -> date:
     """A required `YYYY-MM-DD` date."""
     column = element.column(key)
-    value = _plain(element.value(key))
-    day = rowbook.parse_iso_date(value, column, is_required=True)
-    assert day is not None  # is_required: a missing date raised
+    day = rowbook.parse_iso_date(_plain(element.value(key)), column, is_required=True)
+    if day is None:  # parse_iso_date already raises for a missing required date
+        raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
     return day
 
 
@@ -136,15 +138,15 @@ def amount_of(element: Element, key: str) -> Decimal:
     """A required exact decimal amount (a string or a JSON number, never through float)."""
     column = element.column(key)
     node = element.value(key)
-    value = _plain(node)
+    value = node.value if node is not None else None
     if rowbook.is_blank(value):
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
     text = value.strip() if isinstance(value, str) else None
-    if isinstance(node.value if node else None, Decimal) and not isinstance(value, bool):
-        text = str(node.value) if node else None
-    amount = _bounded_amount(text) if text is not None else None
+    if isinstance(value, Decimal):
+        text = str(value)
+    amount = _bounded_amount(text) if text else None
     if amount is None:
-        message = f"{column} {shown(value)} is not a decimal amount (up to 12 decimals)"
+        message = f"{column} {shown(_plain(node))} is not a decimal amount (up to 12 decimals)"
         raise RowInvalid(column, rowbook.INVALID_NUMBER, message)
     return amount
 
@@ -157,7 +159,9 @@ def text_of(element: Element, key: str, *, is_required: bool) -> str | None:
     if isinstance(value, Decimal):
         value = str(value)
     if value is not None and not isinstance(value, str):
-        raise RowInvalid(column, rowbook.INVALID_VALUE, f"{column} {shown(_plain(node))} is not text")
+        raise RowInvalid(
+            column, rowbook.INVALID_VALUE, f"{column} {shown(_plain(node))} is not text"
+        )
     text = value.strip() if value else ""
     if not text and is_required:
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
@@ -212,18 +216,37 @@ def _plain(node: Node | None) -> object:
 
 
 def _bounded_amount(text: str) -> Decimal | None:
-    if not _AMOUNT.fullmatch(text):
-        # `Decimal` writes large or tiny JSON numbers with an exponent (1E+3): allowed too.
-        try:
-            amount = Decimal(text)
-        except ArithmeticError:
-            return None
-    else:
+    """The amount when it fits MONEY: up to 10 integer digits and 12 significant decimals."""
+    try:
         amount = Decimal(text)
+    except ArithmeticError:
+        return None
     if not amount.is_finite():
         return None
-    exponent = amount.as_tuple().exponent
+    if amount.is_zero():
+        return Decimal(0)
+    # Trailing zeros do not count as places: "3.450000000000000" is 3.45.
+    exponent = amount.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if places > MAX_AMOUNT_PLACES or amount.adjusted() >= MAX_AMOUNT_INTEGER_DIGITS:
         return None
     return amount
+
+
+def line_ending_of(text: str) -> str:
+    """ "CRLF", "CR" or "LF" from the first line break; "" for a one-line file."""
+    match = _LINE_BREAK.search(text)
+    if match is None:
+        return ""
+    return {"\r\n": "CRLF", "\r": "CR"}.get(match.group(), "LF")
+
+
+def sorted_tables(
+    book: RowBook, schemas: dict[str, pa.Schema], sort_keys: dict[str, str]
+) -> dict[str, pa.Table]:
+    """The book's non-empty tables in the order given, each sorted on its `sort_keys` column."""
+    tables = book.tables(schemas)
+    return {
+        name: table.sort_by(sort_keys[name]) if name in sort_keys else table
+        for name, table in tables.items()
+    }

@@ -1,4 +1,4 @@
-"""DistroKid: bank statements today; the stream-chart pages join once their parsers exist."""
+"""DistroKid: bank statements and the two stream-chart pages (Spotify and Apple Music)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ from apps.sources.connectors.base import (
     ParsedFile,
     Payload,
 )
+from apps.sources.connectors.distrokid.charts import parse_chart
 from apps.sources.connectors.distrokid.parse import MAX_REJECTED_FRACTION, parse_statement
 from apps.sources.connectors.distrokid.schemas import KIND_BANK_STATEMENT
-from apps.sources.connectors.distrokid.sniff import sniff_chart_kind, sniff_kind
+from apps.sources.connectors.distrokid.sniff import (
+    KIND_APPLE_CHART,
+    KIND_STREAMS_CHART,
+    sniff_chart_kind,
+    sniff_kind,
+)
 
 
 class DistroKidConnector(Connector):
@@ -23,17 +29,24 @@ class DistroKidConnector(Connector):
     max_rejected_fraction: ClassVar[float] = MAX_REJECTED_FRACTION
 
     def sniff(self, head: bytes, original_name: str) -> str | None:
-        """`bank_statement` when the header set is one of the three layouts; never by name."""
+        """`bank_statement` by header set, or a chart kind by its page signature; never by name."""
         return sniff_kind(head[:SNIFF_HEAD_BYTES])
 
     def parse(self, payload: Payload) -> ParsedFile:
-        """Typed statement lines; any unreadable input ends as FileRejected, never another error."""
+        """Typed rows of a statement or chart page; unreadable input ends as FileRejected only."""
         # Without a kind, anything that is not a chart page goes to the statement parser, whose
         # rejection says precisely why it is not a statement (binary, empty, header mismatch).
         kind = payload.kind or self._chart_kind(payload) or KIND_BANK_STATEMENT
         if kind == KIND_BANK_STATEMENT:
             return parse_statement(payload.path, max_rejected_fraction=self.max_rejected_fraction)
-        raise FileRejected(f"DistroKid files of kind {kind!r} cannot be parsed yet")
+        if kind in (KIND_STREAMS_CHART, KIND_APPLE_CHART):
+            return parse_chart(
+                payload.path,
+                kind=kind,
+                captured_at=payload.captured_at,
+                max_rejected_fraction=self.max_rejected_fraction,
+            )
+        raise FileRejected(f"DistroKid files of kind {kind!r} are unknown")
 
     def _chart_kind(self, payload: Payload) -> str | None:
         with payload.path.open("rb") as stream:

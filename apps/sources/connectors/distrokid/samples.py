@@ -265,15 +265,24 @@ def iter_statement_chunks(spec: StatementSpec) -> Iterator[bytes]:
         yield text if spec.encoding == "utf-8" else text.decode("utf-8").encode(spec.encoding)
 
 
-def demo_statement_files(*, seed: int = 1987) -> dict[str, bytes]:
-    """The demo's DistroKid statements: every quirk of SPEC 3.6, named like the site's exports."""
+def _months_before(month: date, count: int) -> date:
+    number = month.year * 12 + month.month - 1 - count
+    return date(number // 12, number % 12 + 1, 1)
+
+
+def demo_statement_files(*, today: date, seed: int = 1987) -> dict[str, bytes]:
+    """The demo's DistroKid statements, ending the month before `today` so the dashboard looks
+    current: every quirk of SPEC 3.6, named like the site's exports."""
+    this_month = today.replace(day=1)
+    current_start = _months_before(this_month, 5)
+    mixed_month = _months_before(current_start, 1)
     return {
-        # Legacy TAB export, Latin-1, CR-only with a trailing CR, through June 2025.
+        # Legacy TAB export, Latin-1, CR-only with a trailing CR, the 18 months before.
         "DistroKid_1719878400.tsv": statement_bytes(
             schema_id=DK_LEGACY_13.schema_id,
             lines=3000,
             seed=seed,
-            first_month=date(2024, 1, 1),
+            first_month=_months_before(mixed_month, 18),
             months=18,
             line_ending="CR",
         ),
@@ -282,7 +291,7 @@ def demo_statement_files(*, seed: int = 1987) -> dict[str, bytes]:
             schema_id=DK_MIXED_15.schema_id,
             lines=400,
             seed=seed + 1,
-            first_month=date(2025, 7, 1),
+            first_month=mixed_month,
             months=1,
             line_ending="CRLF",
         ),
@@ -291,7 +300,7 @@ def demo_statement_files(*, seed: int = 1987) -> dict[str, bytes]:
             schema_id=DK_CURRENT_15.schema_id,
             lines=2000,
             seed=seed + 2,
-            first_month=date(2025, 8, 1),
+            first_month=current_start,
             months=5,
             line_ending="CR",
             is_reversed=True,

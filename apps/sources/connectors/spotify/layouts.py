@@ -94,7 +94,11 @@ class HeaderMatch:
     def label_of(self, column: str) -> str:
         """The file's own header label of a column, for messages that name what staff see."""
         return next(
-            (label for label, name in zip(self.labels, self.columns, strict=True) if name == column),
+            (
+                label
+                for label, name in zip(self.labels, self.columns, strict=True)
+                if name == column
+            ),
             column,
         )
 

@@ -73,7 +73,9 @@ Row = tuple[str, tuple[object, ...], dict[str, object]]
 Converter = Callable[[dict[str, str], CsvContext], Row]
 
 
-def parse_csv(payload: Payload, *, max_rejected_fraction: float = MAX_REJECTED_FRACTION) -> ParsedFile:
+def parse_csv(
+    payload: Payload, *, max_rejected_fraction: float = MAX_REJECTED_FRACTION
+) -> ParsedFile:
     """Typed rows of one S4A CSV export, or FileRejected naming why the file cannot load."""
     text = read_csv_text(payload.path)
     header_index, match = _find_header(text.records)
@@ -267,7 +269,9 @@ def _parsed(
 def _schema_id(match: HeaderMatch) -> str:
     if match.layout.kind == KIND_AUDIENCE_TIMELINE:
         # Newer audience exports add `playlist adds,saves`.
-        return "s4a_audience_timeline_v2" if "saves" in match.columns else "s4a_audience_timeline_v1"
+        return (
+            "s4a_audience_timeline_v2" if "saves" in match.columns else "s4a_audience_timeline_v1"
+        )
     return f"s4a_{match.layout.kind}"
 
 

@@ -94,7 +94,9 @@ def split_records(text: str) -> list[Record]:
         for fields in reader:
             records.append(Record(line=reader.line_num, fields=fields))
     except csv.Error as error:
-        raise FileRejected(f"file cannot be read as CSV near line {reader.line_num}: {error}")
+        raise FileRejected(
+            f"file cannot be read as CSV near line {reader.line_num}: {error}"
+        ) from None
     return records
 
 
@@ -107,6 +109,4 @@ def read_csv_text(path: Path) -> CsvText:
     if reason:
         raise FileRejected(reason)
     text, encoding = decode(content)
-    return CsvText(
-        records=split_records(text), encoding=encoding, line_ending=line_ending_of(text)
-    )
+    return CsvText(records=split_records(text), encoding=encoding, line_ending=line_ending_of(text))

@@ -186,8 +186,8 @@ def test_write_statement_writes_the_same_bytes(tmp_path: Path) -> None:
 
 
 def test_demo_statement_files_cover_every_quirk(statement_path: WriteStatement) -> None:
-    # given the demo's DistroKid files
-    files = demo_statement_files()
+    # given the demo's DistroKid files for a visit on 2026-11-26
+    files = demo_statement_files(today=date(2026, 11, 26))
 
     # when each is parsed
     parsed = {
@@ -204,8 +204,18 @@ def test_demo_statement_files_cover_every_quirk(statement_path: WriteStatement) 
         "DistroKid_1752537600.tsv": ("dk_mixed_15", "utf-8", "CRLF", 400, 0),
         "DistroKid_1767225600.tsv": ("dk_current_15", "utf-8", "CR", 2000, 0),
     }
-    legacy = parsed["DistroKid_1719878400.tsv"].tables["statement_lines"]
-    assert max(legacy.column("reporting_date").to_pylist()) < date(2025, 7, 1)
+    # and the three files follow each other, the newest reported in the month before the visit
+    reported = {
+        name: (min(dates), max(dates))
+        for name, p in parsed.items()
+        for dates in [p.tables["statement_lines"].column("reporting_date").to_pylist()]
+    }
+    legacy, mixed, current = (reported[name] for name in sorted(reported))
+    # current: June-October 2026; mixed: May 2026; legacy: the 18 months before, from Nov 2024
+    assert date(2024, 11, 1) <= legacy[0]
+    assert legacy[1] < date(2026, 5, 1)
+    assert date(2026, 5, 1) <= mixed[0] <= mixed[1] < date(2026, 6, 1) <= current[0]
+    assert current[1] < date(2026, 11, 1)
 
 
 def test_statement_spec_refuses_unknown_options() -> None:
