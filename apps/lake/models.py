@@ -50,6 +50,9 @@ class LakeFile(models.Model):
     encoding = models.CharField(max_length=16, blank=True)
     delimiter = models.CharField(max_length=8, blank=True)
     line_ending = models.CharField(max_length=8, blank=True)
+    captured_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the data was captured, from the file's own dates"
+    )
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
     rows_in = models.BigIntegerField(null=True, blank=True)

@@ -283,6 +283,7 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
             line_ending=parsed.line_ending, rows_in=parsed.rows_in, rows_out=parsed.rows_out,
             rows_rejected=len(parsed.rejections), warnings=parsed.warnings,
             period_start=period_start, period_end=period_end,
+            account=lake_file.account or parsed.account, captured_at=parsed.captured_at,
             timings=_record_timing(lake_file, "stage_s", started),
         )
     lake_file.refresh_from_db()
@@ -307,7 +308,7 @@ def lake_file_curate(*, lake_file: LakeFile, tables: dict[str, pa.Table]) -> lis
     results = [
         curated_merge(
             dataset_name=name, table=table, source_file_id=lake_file.pk,
-            captured_at=lake_file.created_at,
+            captured_at=lake_file.captured_at or lake_file.created_at,
         )
         for name, table in tables.items()
     ]

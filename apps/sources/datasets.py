@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from apps.sources.datasets_audience import audience_datasets
+from apps.sources.datasets_streams import stream_datasets
 
 # Exact money: statement amounts keep up to 12 decimal places.
 MONEY = pa.decimal128(24, 12)
@@ -54,5 +55,5 @@ STATEMENT_LINES = DatasetSpec(
 )
 
 DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec for spec in (STATEMENT_LINES, *audience_datasets())
+    spec.name: spec for spec in (STATEMENT_LINES, *audience_datasets(), *stream_datasets())
 }

@@ -7,11 +7,13 @@ from apps.sources.connectors.base import Connector
 from apps.sources.connectors.distrokid.connector import DistroKidConnector
 from apps.sources.connectors.linktree.connector import LinktreeConnector
 from apps.sources.connectors.spotify.connector import SpotifyConnector
+from apps.sources.connectors.toolost.connector import TooLostConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "distrokid": DistroKidConnector,
     "spotify": SpotifyConnector,
     "linktree": LinktreeConnector,
+    "toolost": TooLostConnector,
 }
 
 # The contract's source ids (CONTRACT.md section 4); those without a connector yet are listed too.

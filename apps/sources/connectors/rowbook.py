@@ -191,7 +191,9 @@ class RowBook:
         if earlier is None:
             kept[key] = _Kept(row, values, raw_line)
             return
-        described = ", ".join(shown(part) for part in key)
+        described = ", ".join(
+            part.isoformat() if isinstance(part, date) else shown(part) for part in key
+        )
         if on_repeat == "replace":
             message = f"key ({described}) is given again on row {row}, which replaces this one"
             del kept[key]

@@ -106,7 +106,7 @@ def keep_or_reject(book: RowBook, element: Element, keep: Callable[[Element], No
 def count_of(element: Element, key: str) -> int:
     """A required non-negative whole number, given as a JSON number or as digits in a string."""
     column = element.column(key)
-    count = rowbook.parse_count(_plain(element.value(key)), column)
+    count = rowbook.parse_count(plain(element.value(key)), column)
     if count is None:
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
     return count
@@ -115,7 +115,7 @@ def count_of(element: Element, key: str) -> int:
 def day_of(element: Element, key: str) -> date:
     """A required `YYYY-MM-DD` date."""
     column = element.column(key)
-    day = rowbook.parse_iso_date(_plain(element.value(key)), column, is_required=True)
+    day = rowbook.parse_iso_date(plain(element.value(key)), column, is_required=True)
     if day is None:  # parse_iso_date already raises for a missing required date
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
     return day
@@ -124,7 +124,7 @@ def day_of(element: Element, key: str) -> date:
 def month_of(element: Element, key: str) -> date:
     """A required month, `YYYY-MM` or any `YYYY-MM-DD` in it, as the month's first day."""
     column = element.column(key)
-    value = _plain(element.value(key))
+    value = plain(element.value(key))
     if rowbook.is_blank(value):
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
     match = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
@@ -146,9 +146,14 @@ def amount_of(element: Element, key: str) -> Decimal:
         text = str(value)
     amount = _bounded_amount(text) if text else None
     if amount is None:
-        message = f"{column} {shown(_plain(node))} is not a decimal amount (up to 12 decimals)"
+        message = f"{column} {shown(plain(node))} is not a decimal amount (up to 12 decimals)"
         raise RowInvalid(column, rowbook.INVALID_NUMBER, message)
     return amount
+
+
+def exact_amount(text: str) -> Decimal | None:
+    """The decimal `text` holds when it fits MONEY (10 integer digits, 12 decimals), else None."""
+    return _bounded_amount(text.strip())
 
 
 def text_of(element: Element, key: str, *, is_required: bool) -> str | None:
@@ -160,7 +165,7 @@ def text_of(element: Element, key: str, *, is_required: bool) -> str | None:
         value = str(value)
     if value is not None and not isinstance(value, str):
         raise RowInvalid(
-            column, rowbook.INVALID_VALUE, f"{column} {shown(_plain(node))} is not text"
+            column, rowbook.INVALID_VALUE, f"{column} {shown(plain(node))} is not text"
         )
     text = value.strip() if value else ""
     if not text and is_required:
@@ -196,7 +201,7 @@ def read_text_file(path: Path, *, what: str, encodings: tuple[str, ...]) -> tupl
     raise FileRejected(f"content is not {what} (not {' or '.join(encodings)} text)")
 
 
-def _plain(node: Node | None) -> object:
+def plain(node: Node | None) -> object:
     """A node's value as the rowbook checks take it: exact integers stay ints, code stays text."""
     if node is None:
         return None

@@ -252,7 +252,7 @@ def _keep_day(
     day = day_of(element, date_key)
     streams = count_of(element, value_key)
     values = {"date": day, "distributor": DISTRIBUTOR, "platform": platform, "streams": streams}
-    book.keep(STREAMS_DAILY, (day,), values, row=element.row, raw_line=element.raw_line)
+    book.keep(STREAMS_DAILY, (day.isoformat(),), values, row=element.row, raw_line=element.raw_line)
 
 
 def _keep_track(book: RowBook, element: Element, *, captured_on: date) -> None:

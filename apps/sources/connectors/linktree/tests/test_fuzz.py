@@ -55,7 +55,9 @@ ANALYTICS = st.fixed_dictionaries(
         "devices": st.one_of(SCALARS, st.fixed_dictionaries({"devices": st.lists(ENTRY)})),
     },
 )
-RESPONSE = st.fixed_dictionaries({"data": st.fixed_dictionaries({"getAccountAnalytics": ANALYTICS})})
+RESPONSE = st.fixed_dictionaries(
+    {"data": st.fixed_dictionaries({"getAccountAnalytics": ANALYTICS})}
+)
 DOCUMENTS = st.one_of(RESPONSE, st.lists(st.one_of(RESPONSE, SCALARS), max_size=3))
 CONTENT = st.one_of(
     st.binary(max_size=400),
@@ -84,3 +86,9 @@ def test_linktree_parse_never_raises_anything_but_file_rejected(content: bytes) 
     assert isinstance(parsed, ParsedFile)
     assert parsed.rows_in == parsed.rows_out + len(parsed.rejections)
     assert all(table.num_rows <= parsed.rows_out for table in parsed.tables.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(head=CONTENT)
+def test_linktree_sniff_never_raises(head: bytes) -> None:
+    assert LinktreeConnector().sniff(head, "x.json") in {None, "analytics"}

@@ -60,3 +60,15 @@ def test_spotify_parse_never_raises_anything_but_file_rejected(
     assert isinstance(parsed, ParsedFile)
     assert parsed.rows_in == parsed.rows_out + len(parsed.rejections)
     assert all(table.num_rows <= parsed.rows_out for table in parsed.tables.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(head=st.one_of(st.binary(max_size=600), CONTENT))
+def test_spotify_sniff_never_raises(head: bytes) -> None:
+    assert SpotifyConnector().sniff(head, "x.csv") in {
+        None,
+        "audience_timeline",
+        "songs_summary",
+        "song_timeline",
+        "songs_api",
+    }
