@@ -95,6 +95,7 @@ def lower_bound(out_dir: Path, statement: StatementFile, runs: int) -> dict[str,
     results = []
     try:
         for run in range(runs):
+            pg.checkpoint()
             measured = run_measured(
                 [sys.executable, "-m", "bench.lower_bound", str(statement.path), database_url],
                 env=dict(os.environ),
@@ -117,6 +118,7 @@ def lower_bound(out_dir: Path, statement: StatementFile, runs: int) -> dict[str,
 def ingest_once(out_dir: Path, statement: StatementFile) -> dict[str, Any]:
     """Fresh database, then `manage.py ingest FILE`, measured; then the load is verified."""
     env, migrated = fresh_warehouse(out_dir, statement)
+    pg.checkpoint()
     measured = run_measured(
         manage("ingest", str(statement.path)), env=env, log_path=out_dir / "logs/ingest.log"
     )
@@ -213,6 +215,7 @@ def reingest(out_dir: Path, statement: StatementFile, env: dict[str, str]) -> di
 def breakdown(out_dir: Path, statement: StatementFile, *, with_cprofile: bool) -> dict[str, Any]:
     """The instrumented ingest (bench.breakdown) on another fresh database."""
     env, _ = fresh_warehouse(out_dir, statement)
+    pg.checkpoint()
     result_path = out_dir / "breakdown.json"
     argv = [sys.executable, "-m", "bench.breakdown", str(statement.path), str(result_path)]
     if with_cprofile:

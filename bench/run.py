@@ -186,6 +186,12 @@ def main() -> int:
     _print_header(hardware, versions, server)
     statement = statement_file(OUT_DIR, lines=lines, seed=seed, months=months)
     _print_dataset(statement)
+    checkpoints = pg.checkpoint()
+    _say(
+        "Each measured run starts after a CHECKPOINT."
+        if checkpoints
+        else "CHECKPOINT not permitted: runs may pay for earlier runs' dirty buffers."
+    )
 
     bound = ingest.lower_bound(OUT_DIR, statement, lb_runs)
     _print_lower_bound(bound)
@@ -216,6 +222,7 @@ def main() -> int:
         "hardware": hardware,
         "versions": versions,
         "postgresql_settings": server,
+        "checkpoint_before_runs": checkpoints,
         "dataset": {**asdict(statement), "path": str(statement.path), "schema_id": SCHEMA_ID},
         "lower_bound": bound,
         "ingest": {

@@ -67,16 +67,16 @@ def _spool(stream: IO[bytes], max_bytes: int) -> tuple[Path, str, int]:
     work_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    handle = tempfile.NamedTemporaryFile(dir=work_dir, prefix="incoming-", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(dir=work_dir, prefix="incoming-", delete=False) as handle:
         while chunk := stream.read(COPY_CHUNK_BYTES):
             size += len(chunk)
             if size > max_bytes:
-                handle.close()
-                Path(handle.name).unlink(missing_ok=True)
-                raise InvalidInputError(f"file is larger than the {max_bytes} byte limit")
+                break
             digest.update(chunk)
             handle.write(chunk)
+    if size > max_bytes:
+        Path(handle.name).unlink(missing_ok=True)
+        raise InvalidInputError(f"file is larger than the {max_bytes} byte limit")
     return Path(handle.name), digest.hexdigest(), size
 
 
@@ -116,7 +116,9 @@ def lake_file_register(
     name = _safe_original_name(original_name)
     temp_path, sha256, size = _spool(stream, settings.UPLOAD_MAX_BYTES)
     try:
-        earlier = LakeFile.objects.exclude(status=FileStatus.DUPLICATE).filter(sha256=sha256).first()
+        earlier = (
+            LakeFile.objects.exclude(status=FileStatus.DUPLICATE).filter(sha256=sha256).first()
+        )
         if earlier is not None and earlier.status != FileStatus.QUARANTINED:
             return Registration(earlier, is_duplicate=True)
         source, kind, error = _detect(_read_head(temp_path), name, source_id)
@@ -130,13 +132,22 @@ def lake_file_register(
     try:
         # The row commits after the write, so a row never points at a missing landing file.
         lake_file = LakeFile.objects.create(
-            source=source, account=account, kind=kind, original_name=name, landing_key=key,
-            sha256=sha256, size_bytes=size, error_code="unrecognised" if error else "", error=error,
+            source=source,
+            account=account,
+            kind=kind,
+            original_name=name,
+            landing_key=key,
+            sha256=sha256,
+            size_bytes=size,
+            error_code="unrecognised" if error else "",
+            error=error,
         )
     except IntegrityError:
         # Another upload of the same bytes won the race: this one is the duplicate.
         lake_storage().delete(key)
-        return Registration(LakeFile.objects.exclude(status=FileStatus.DUPLICATE).get(sha256=sha256), True)
+        return Registration(
+            LakeFile.objects.exclude(status=FileStatus.DUPLICATE).get(sha256=sha256), True
+        )
     logger.info("lake_file_registered file_id=%s source=%s size=%s", lake_file.pk, source, size)
     return Registration(lake_file, is_duplicate=False)
 
@@ -146,9 +157,16 @@ def _requeue_quarantined(
 ) -> LakeFile:
     """A quarantined file sent again (e.g. with --source) is reprocessed from its raw copy."""
     LakeFile.objects.filter(pk=lake_file.pk, status=FileStatus.QUARANTINED).update(
-        source=source, kind=kind, account=account or lake_file.account, status=FileStatus.RECEIVED,
-        zone=Zone.RAW if lake_file.raw_key else Zone.LANDING, error_code="unrecognised" if error else "",
-        error=error, rows_in=None, rows_out=None, rows_rejected=None,
+        source=source,
+        kind=kind,
+        account=account or lake_file.account,
+        status=FileStatus.RECEIVED,
+        zone=Zone.RAW if lake_file.raw_key else Zone.LANDING,
+        error_code="unrecognised" if error else "",
+        error=error,
+        rows_in=None,
+        rows_out=None,
+        rows_rejected=None,
     )
     RejectedRow.objects.filter(lake_file=lake_file).delete()
     lake_file.refresh_from_db()
@@ -186,7 +204,8 @@ def lake_file_quarantine(*, lake_file: LakeFile, code: str, reason: str) -> None
 
 
 def lake_file_promote(*, lake_file: LakeFile) -> None:
-    """Copy landing -> raw under a content-addressed key (write-once; a retry writes the same key)."""
+    """Copy landing -> raw under a content-addressed key (write-once; a retry writes the same
+    key)."""
     raw_key = _raw_key(lake_file.source, lake_file.sha256, _extension(lake_file.original_name))
     storage = lake_storage()
     started = time.monotonic()
@@ -210,9 +229,10 @@ def _local_raw_copy(lake_file: LakeFile) -> Iterator[Path]:
         pass
     work_dir = Path(settings.LAKE_WORK_DIR)
     work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=work_dir, prefix="raw-") as temp, storage.open(
-        lake_file.raw_key, "rb"
-    ) as source:
+    with (
+        tempfile.NamedTemporaryFile(dir=work_dir, prefix="raw-") as temp,
+        storage.open(lake_file.raw_key, "rb") as source,
+    ):
         shutil.copyfileobj(source, temp, COPY_CHUNK_BYTES)
         temp.flush()
         yield Path(temp.name)
@@ -222,8 +242,11 @@ def _parse(lake_file: LakeFile) -> ParsedFile:
     connector = connector_for(lake_file.source)
     with _local_raw_copy(lake_file) as path:
         payload = Payload(
-            path=path, original_name=lake_file.original_name, account=lake_file.account,
-            kind=lake_file.kind, captured_at=lake_file.created_at,
+            path=path,
+            original_name=lake_file.original_name,
+            account=lake_file.account,
+            kind=lake_file.kind,
+            captured_at=lake_file.created_at,
         )
         try:
             return connector.parse(payload)
@@ -256,7 +279,8 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
         return None
     if parsed.rows_in != parsed.rows_out + len(parsed.rejections):
         raise AssertionError("row conservation broken: rows_in != rows_out + rows_rejected")
-    staging_key = f"staging/{lake_file.source}/{lake_file.sha256}/v{connector_for(lake_file.source).parser_version}"
+    parser_version = connector_for(lake_file.source).parser_version
+    staging_key = f"staging/{lake_file.source}/{lake_file.sha256}/v{parser_version}"
     for dataset_name, table in parsed.tables.items():
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="zstd")
@@ -268,8 +292,12 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
         RejectedRow.objects.bulk_create(
             [
                 RejectedRow(
-                    lake_file=lake_file, row_number=error.row, column=error.column[:128],
-                    code=error.code, message=error.message, raw_line=error.raw_line[:2000],
+                    lake_file=lake_file,
+                    row_number=error.row,
+                    column=error.column[:128],
+                    code=error.code,
+                    message=error.message,
+                    raw_line=error.raw_line[:2000],
                 )
                 for error in parsed.rejections
             ],
@@ -277,13 +305,24 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
             ignore_conflicts=True,
         )
         LakeFile.objects.filter(pk=lake_file.pk, zone=Zone.RAW).update(
-            zone=Zone.STAGING, status=FileStatus.STAGED, staging_key=staging_key, kind=parsed.kind,
-            parser_name=connector.source_id, parser_version=connector.parser_version,
-            schema_id=parsed.schema_id, encoding=parsed.encoding, delimiter=parsed.delimiter,
-            line_ending=parsed.line_ending, rows_in=parsed.rows_in, rows_out=parsed.rows_out,
-            rows_rejected=len(parsed.rejections), warnings=parsed.warnings,
-            period_start=period_start, period_end=period_end,
-            account=lake_file.account or parsed.account, captured_at=parsed.captured_at,
+            zone=Zone.STAGING,
+            status=FileStatus.STAGED,
+            staging_key=staging_key,
+            kind=parsed.kind,
+            parser_name=connector.source_id,
+            parser_version=connector.parser_version,
+            schema_id=parsed.schema_id,
+            encoding=parsed.encoding,
+            delimiter=parsed.delimiter,
+            line_ending=parsed.line_ending,
+            rows_in=parsed.rows_in,
+            rows_out=parsed.rows_out,
+            rows_rejected=len(parsed.rejections),
+            warnings=parsed.warnings,
+            period_start=period_start,
+            period_end=period_end,
+            account=lake_file.account or parsed.account,
+            captured_at=parsed.captured_at,
             timings=_record_timing(lake_file, "stage_s", started),
         )
     lake_file.refresh_from_db()
@@ -307,13 +346,17 @@ def lake_file_curate(*, lake_file: LakeFile, tables: dict[str, pa.Table]) -> lis
     started = time.monotonic()
     results = [
         curated_merge(
-            dataset_name=name, table=table, source_file_id=lake_file.pk,
+            dataset_name=name,
+            table=table,
+            source_file_id=lake_file.pk,
             captured_at=lake_file.captured_at or lake_file.created_at,
         )
         for name, table in tables.items()
     ]
     LakeFile.objects.filter(pk=lake_file.pk, zone=Zone.STAGING).update(
-        zone=Zone.CURATED, status=FileStatus.CURATED, timings=_record_timing(lake_file, "curate_s", started)
+        zone=Zone.CURATED,
+        status=FileStatus.CURATED,
+        timings=_record_timing(lake_file, "curate_s", started),
     )
     lake_file.refresh_from_db()
     return results

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from apps.sources.datasets_audience import audience_datasets
+from apps.sources.datasets_channels import channel_datasets
+from apps.sources.datasets_meta import meta_datasets
+from apps.sources.datasets_social import social_datasets
 from apps.sources.datasets_streams import stream_datasets
 
 # Exact money: statement amounts keep up to 12 decimal places.
@@ -55,5 +58,13 @@ STATEMENT_LINES = DatasetSpec(
 )
 
 DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec for spec in (STATEMENT_LINES, *audience_datasets(), *stream_datasets())
+    spec.name: spec
+    for spec in (
+        STATEMENT_LINES,
+        *audience_datasets(),
+        *stream_datasets(),
+        *social_datasets(),
+        *meta_datasets(),
+        *channel_datasets(),
+    )
 }

@@ -76,7 +76,9 @@ def territory_ids_for_codes(codes: list[str]) -> dict[str, int | None]:
     return {code: known[code.upper()] for code in codes}
 
 
-def track_ids_for_isrcs(table: pa.Table, artist_ids: dict[str, int | None]) -> dict[str, int | None]:
+def track_ids_for_isrcs(
+    table: pa.Table, artist_ids: dict[str, int | None]
+) -> dict[str, int | None]:
     """ISRC -> track id; a new ISRC creates its track (auto_created, listed for review)."""
     isrcs = _distinct(table.column("isrc"))
     known = dict(Track.objects.filter(isrc__in=isrcs).values_list("isrc", "pk"))
@@ -86,8 +88,11 @@ def track_ids_for_isrcs(table: pa.Table, artist_ids: dict[str, int | None]) -> d
         Track.objects.bulk_create(
             [
                 Track(
-                    isrc=isrc, title=row["title"] or "", upc=row["upc"] or "",
-                    artist_id=artist_ids.get(row["artist_name"] or ""), auto_created=True,
+                    isrc=isrc,
+                    title=row["title"] or "",
+                    upc=row["upc"] or "",
+                    artist_id=artist_ids.get(row["artist_name"] or ""),
+                    auto_created=True,
                 )
                 for isrc, row in first_rows.items()
             ],

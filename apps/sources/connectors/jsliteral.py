@@ -135,7 +135,11 @@ class _Reader:
             return self._array(depth)
         if char in _STRINGS:
             start = self.position
-            return Node(self._string(), start, self.position)
+            text = self._string()
+            if char == "`" and "${" in self.text[start : self.position]:
+                # A template that interpolates is code; without `${` it is just a string.
+                return Node(Opaque(self.text[start : self.position]), start, self.position)
+            return Node(text, start, self.position)
         return self._number_or_word() or self._opaque()
 
     def _object(self, depth: int) -> Node:

@@ -37,6 +37,9 @@ BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
 
 # Counts beyond this many digits are typos or garbage; checked before any int() conversion.
 MAX_COUNT_DIGITS = 18
+# Dates outside these years are typos (as for statements).
+MIN_YEAR = 1900
+MAX_YEAR = 2999
 # Amounts as statements hold them: at most 10 integer digits and 12 decimals (MONEY).
 MAX_AMOUNT_INTEGER_DIGITS = 10
 MAX_AMOUNT_PLACES = 12
@@ -115,9 +118,14 @@ def count_of(element: Element, key: str) -> int:
 def day_of(element: Element, key: str) -> date:
     """A required `YYYY-MM-DD` date."""
     column = element.column(key)
-    day = rowbook.parse_iso_date(plain(element.value(key)), column, is_required=True)
+    value = plain(element.value(key))
+    day = rowbook.parse_iso_date(value, column, is_required=True)
     if day is None:  # parse_iso_date already raises for a missing required date
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        # Year 0001 parses but is garbage, and would open a month partition of its own.
+        message = f"{column} {shown(value)} is outside {MIN_YEAR}-{MAX_YEAR}"
+        raise RowInvalid(column, rowbook.INVALID_DATE, message)
     return day
 
 
@@ -128,7 +136,7 @@ def month_of(element: Element, key: str) -> date:
     if rowbook.is_blank(value):
         raise RowInvalid(column, rowbook.MISSING_VALUE, f"{column} is missing")
     match = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match and 1 <= int(match.group(2)) <= 12 and 1900 <= int(match.group(1)) <= 2999:
+    if match and 1 <= int(match.group(2)) <= 12 and MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
         return date(int(match.group(1)), int(match.group(2)), 1)
     message = f"{column} {shown(value)} is not a YYYY-MM month"
     raise RowInvalid(column, rowbook.INVALID_DATE, message)

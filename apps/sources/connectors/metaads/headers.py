@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from apps.sources.connectors.rowbook import shown
+from apps.sources.datasets_meta import GRAIN_AD, GRAIN_ADSET, GRAIN_CAMPAIGN
 
 # field -> language -> labels. `cost_per_result`, `cpm`, `cpc` and `starts` are recognised so
 # they are not reported as new columns, but not stored: they derive from the stored measures.
@@ -252,10 +253,10 @@ class ExportHeader:
     @property
     def grain(self) -> str:
         if "ad_name" in self.columns or "ad_id" in self.columns:
-            return "ad"
+            return GRAIN_AD
         if "adset_name" in self.columns or "adset_id" in self.columns:
-            return "adset"
-        return "campaign"
+            return GRAIN_ADSET
+        return GRAIN_CAMPAIGN
 
     @property
     def has_day(self) -> bool:

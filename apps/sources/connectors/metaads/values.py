@@ -36,17 +36,21 @@ EXCEL_DIGITS = 15
 # The largest integer a float holds exactly; a float id at or above it has lost digits.
 FLOAT_EXACT_MAX = 2**53
 ID_PRECISION_LOST = "ID precision lost"
+# The curated money type (datasets_meta.MONEY): 12 digits before the point, 12 after.
+MONEY_LIMIT = Decimal(10) ** 12
+MONEY_STEP = Decimal(1).scaleb(-12)
 
 _GROUP_CHARS = " \u00a0\u202f'"
-_POINT_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
-_POINT_GROUPED = re.compile(r"-?\d{1,3}(?:[, \u00a0\u202f']\d{3})+(?:\.\d+)?")
-_COMMA_NUMBER = re.compile(r"-?(?:\d+(?:,\d*)?|,\d+)")
-_COMMA_GROUPED = re.compile(r"-?\d{1,3}(?:[. \u00a0\u202f']\d{3})+(?:,\d+)?")
-_EXACT_ID = re.compile(r"\d{1,20}")
-_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+]?\d{1,3}")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?")
-_NUMERIC_DATE = re.compile(r"(\d{1,4})[/.](\d{1,2})[/.](\d{2}|\d{4})(?: [0-9:]+)?")
-_DATE_TOKEN = re.compile(r"[a-z]+|\d+")
+# Patterns are ASCII: `\d` would otherwise take Arabic-Indic and other digits into an id.
+_POINT_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_POINT_GROUPED = re.compile(r"-?\d{1,3}(?:[, \u00a0\u202f']\d{3})+(?:\.\d+)?", re.ASCII)
+_COMMA_NUMBER = re.compile(r"-?(?:\d+(?:,\d*)?|,\d+)", re.ASCII)
+_COMMA_GROUPED = re.compile(r"-?\d{1,3}(?:[. \u00a0\u202f']\d{3})+(?:,\d+)?", re.ASCII)
+_EXACT_ID = re.compile(r"\d{1,20}", re.ASCII)
+_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+]?\d{1,3}", re.ASCII)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?", re.ASCII)
+_NUMERIC_DATE = re.compile(r"(\d{1,4})[/.](\d{1,2})[/.](\d{2}|\d{4})(?: [0-9:]+)?", re.ASCII)
+_DATE_TOKEN = re.compile(r"[a-z]+|\d+", re.ASCII)
 # Words that sit between the parts of a written date (`10 de dez. de 2022`, `Dec 10, 2022`).
 _DATE_FILLERS = frozenset({"de", "del", "of", "le", "el"})
 
@@ -191,9 +195,19 @@ def _to_decimal(cleaned: str, column: str) -> Decimal:
 def money(cell: Cell, column: str, style: NumberStyle) -> Decimal | None:
     """A non-negative amount, exact (Meta never writes a negative spend or budget)."""
     amount = decimal(cell, column, style)
-    if amount is not None and amount < 0:
+    if amount is None:
+        return None
+    if amount < 0:
         raise RowInvalid(column, INVALID_VALUE, f"{column} {amount} is negative")
-    return amount
+    return fitted_money(amount, column)
+
+
+def fitted_money(amount: Decimal, column: str) -> Decimal:
+    """The amount when the curated money type holds it exactly; rejecting beats rounding."""
+    # Bounded first: quantize raises InvalidOperation past the context's 28 digits.
+    if abs(amount) < MONEY_LIMIT and amount.quantize(MONEY_STEP) == amount:
+        return amount
+    raise RowInvalid(column, INVALID_NUMBER, f"{column} {shown(str(amount))} does not fit money")
 
 
 def count(cell: Cell, column: str, style: NumberStyle) -> int | None:

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import pairwise
 
 # Month names as they appear once accents are dropped and case folded (English, Portuguese).
 MONTHS: dict[str, int] = {
@@ -143,8 +144,10 @@ def infer_years(month_days: Sequence[MonthDay], anchor: date) -> list[int]:
 def gap_warnings(days: Sequence[date], entry: str) -> list[str]:
     """One warning per hole in a run of days that should be consecutive (ASCII, for logs)."""
     ordered = sorted(set(days))
+    # Entry names come from the zip and may hold any character; log lines stay ASCII.
+    entry = entry.encode("ascii", "backslashreplace").decode("ascii")
     warnings = []
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         missing = (after - before).days - 1
         if missing > 0:
             warnings.append(

@@ -237,7 +237,7 @@ def _mismatch_message(
     unknown: list[tuple[int, str]],
     what: str,
 ) -> str:
-    labels = {column: label for column, label in _labels(layout)}
+    labels = dict(_labels(layout))
     missing_text = ", ".join(shown(labels.get(column, column)) for column in missing)
     unexpected = ", ".join(shown(header) for _position, header in unknown) or "none"
     found = ", ".join(shown(header) for header in fields) or "none"

@@ -13,7 +13,8 @@ from pathlib import PurePath
 
 _LEGACY_NAME = re.compile(
     r"(?P<view>[A-Za-z]+)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<epoch>\d{9,13})_(?P<handle>.+?)"
-    r"(?:\.(?:zip|csv))?",
+    # A browser saving the same name twice appends ` (1)`.
+    r"(?: \(\d+\))?(?:\.(?:zip|csv))?",
     re.IGNORECASE,
 )
 # An epoch of 13 digits is in milliseconds.

@@ -20,6 +20,7 @@ ACCOUNT_REQUIRED = "account required for tiktok; pass --account"
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 # Characters that may sit between the rest of a file name and the handle at its end.
 _NAME_SEPARATORS = "_- .@"
+_DOWNLOAD_COPY = re.compile(r" \(\d+\)$")
 _PROFILE_URL = re.compile(r"tiktok\.com/@([A-Za-z0-9._]+)", re.IGNORECASE)
 
 
@@ -88,7 +89,9 @@ def resolve_account(*, given: str, content_names: list[str], original_name: str)
         slug = _given_slug(given)
         for other in named:
             if other != slug:
-                raise FileRejected(f"file names persona {other} but account {shown(slug)} was given")
+                raise FileRejected(
+                    f"file names persona {other} but account {shown(slug)} was given"
+                )
         return slug
     if len(named) == 1:
         return named[0]
@@ -125,5 +128,7 @@ def _stem(original_name: str) -> str:
     name = PurePath(original_name.replace("\\", "/")).name
     for suffix in (".zip", ".csv", ".json", ".txt"):
         if name.casefold().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+            name = name[: -len(suffix)]
+            break
+    # A browser saving the same name twice appends ` (1)`.
+    return _DOWNLOAD_COPY.sub("", name)

@@ -61,7 +61,7 @@ def test_sniff_accepts_each_layout_with_any_line_ending(header: str, ending: str
         LEGACY_HEADER.replace("Earnings (USD)", "Earnings").encode() + b"\n",
         CURRENT_HEADER.encode() + b',"Song/Album"\n',
         b"Date,Streams\n2025-01-01,3\n",
-        b'<html><script>var chartData = {"last365days": []};</script></html>',
+        b'<html><script>var chartOptions = {"theme": "light"};</script></html>',
         LEGACY_HEADER.encode() + b"\x00\n",
     ],
 )
@@ -114,8 +114,10 @@ def test_connector_parse_explains_binary_content_without_a_kind(
     assert rejected.value.message == "content is not a text statement (looks like a PNG image)"
 
 
-def test_connector_parse_refuses_chart_kinds_for_now(statement_path: WriteStatement) -> None:
-    # given a stream-chart page with its kind
+def test_connector_parse_sends_chart_kinds_to_the_chart_parser(
+    statement_path: WriteStatement,
+) -> None:
+    # given a stream-chart page with its kind, whose chart config is missing
     path = statement_path(b"<html>trend365day</html>", "stats.html")
 
     # when the connector parses it
@@ -124,5 +126,5 @@ def test_connector_parse_refuses_chart_kinds_for_now(statement_path: WriteStatem
             Payload(path=path, original_name="stats.html", kind="streams_chart")
         )
 
-    # then it says the kind is not parsed yet
-    assert rejected.value.message == "DistroKid files of kind 'streams_chart' cannot be parsed yet"
+    # then the chart parser says what is missing (test_charts.py covers the pages themselves)
+    assert rejected.value.message == "trend365day block missing"

@@ -36,9 +36,14 @@ def _apple_day(day: str, streams: int) -> dict[str, object]:
 def _pretty_streams(streams: list[dict[str, object]], discovery: list[dict[str, object]]) -> bytes:
     """One element per line: `streams[i]` sits on line 3 + i."""
     lines = ["{", '"streams": [']
-    lines += [json.dumps(item) + ("," if n < len(streams) - 1 else "") for n, item in enumerate(streams)]
+    lines += [
+        json.dumps(item) + ("," if n < len(streams) - 1 else "") for n, item in enumerate(streams)
+    ]
     lines += ["],", '"discovery": [']
-    lines += [json.dumps(item) + ("," if n < len(discovery) - 1 else "") for n, item in enumerate(discovery)]
+    lines += [
+        json.dumps(item) + ("," if n < len(discovery) - 1 else "")
+        for n, item in enumerate(discovery)
+    ]
     lines += ["]", "}"]
     return "\n".join(lines).encode()
 
@@ -46,7 +51,8 @@ def _pretty_streams(streams: list[dict[str, object]], discovery: list[dict[str, 
 def _days(count: int) -> list[dict[str, object]]:
     first = date(2025, 1, 1)
     return [
-        {"date": (first + timedelta(days=n)).isoformat(), "streams": str(10 + n)} for n in range(count)
+        {"date": (first + timedelta(days=n)).isoformat(), "streams": str(10 + n)}
+        for n in range(count)
     ]
 
 
@@ -85,8 +91,18 @@ def test_parse_analytics_spotify_reads_unsorted_digit_strings_and_never_invents_
     ]
     # and the Discovery fees are exact decimals per month
     assert parsed.tables["discovery_fees_monthly"].to_pylist() == [
-        {"distributor": "toolost", "month": date(2025, 1, 1), "streams": 310, "fees_usd": Decimal("0.279")},
-        {"distributor": "toolost", "month": date(2025, 2, 1), "streams": 118, "fees_usd": Decimal("0.1062")},
+        {
+            "distributor": "toolost",
+            "month": date(2025, 1, 1),
+            "streams": 310,
+            "fees_usd": Decimal("0.279"),
+        },
+        {
+            "distributor": "toolost",
+            "month": date(2025, 2, 1),
+            "streams": 118,
+            "fees_usd": Decimal("0.1062"),
+        },
     ]
     assert list(parsed.tables) == ["streams_daily", "discovery_fees_monthly"]
 
@@ -113,12 +129,30 @@ def test_parse_analytics_apple_reads_int_counts_and_track_totals(fixture_path: P
         "window": "this_year",
     }
     assert parsed.tables["distributor_track_totals"].to_pylist() == [
-        {**track, "track_key": "QZTL22500011", "isrc": "QZTL22500011", "track_title": "Lanternfish",
-         "release_title": "Lanternfish", "streams": 15},
-        {**track, "track_key": "QZTL22500012", "isrc": "QZTL22500012", "track_title": "Tidepool Radio",
-         "release_title": "Tidepool Radio", "streams": 5},
-        {**track, "track_key": "Cold Open", "isrc": None, "track_title": "Cold Open",
-         "release_title": "Cold Open", "streams": 2},
+        {
+            **track,
+            "track_key": "QZTL22500011",
+            "isrc": "QZTL22500011",
+            "track_title": "Lanternfish",
+            "release_title": "Lanternfish",
+            "streams": 15,
+        },
+        {
+            **track,
+            "track_key": "QZTL22500012",
+            "isrc": "QZTL22500012",
+            "track_title": "Tidepool Radio",
+            "release_title": "Tidepool Radio",
+            "streams": 5,
+        },
+        {
+            **track,
+            "track_key": "Cold Open",
+            "isrc": None,
+            "track_title": "Cold Open",
+            "release_title": "Cold Open",
+            "streams": 2,
+        },
     ]
 
 
@@ -138,7 +172,9 @@ def test_parse_analytics_apple_warns_when_stream_total_is_not_the_sum(fixture_pa
     ]
 
 
-def test_parse_analytics_apple_notes_a_missing_or_unreadable_stream_total(write_file: WriteFile) -> None:
+def test_parse_analytics_apple_notes_a_missing_or_unreadable_stream_total(
+    write_file: WriteFile,
+) -> None:
     # given two responses: one without streamTotal, one whose streamTotal is not a count
     days = [{"date": "2025-01-01", "streams": 3}]
     missing = write_file("a.json", json.dumps({"totalStreams": days, "tracksTotal": []}).encode())
@@ -155,7 +191,9 @@ def test_parse_analytics_apple_notes_a_missing_or_unreadable_stream_total(write_
     assert first.tables["streams_daily"].num_rows == second.tables["streams_daily"].num_rows == 1
 
 
-def test_parse_analytics_rejects_bad_elements_with_their_line_and_path(write_file: WriteFile) -> None:
+def test_parse_analytics_rejects_bad_elements_with_their_line_and_path(
+    write_file: WriteFile,
+) -> None:
     # given 60 good days (1 Jan .. 1 Mar) where three elements are broken, and one discovery row
     streams = _days(60)
     streams[3] = {"date": "2025-01-04", "streams": "-4"}
@@ -170,18 +208,35 @@ def test_parse_analytics_rejects_bad_elements_with_their_line_and_path(write_fil
     # then the three elements are rejected on their own lines, the rest load (62 = 59 + 3)
     assert (parsed.rows_in, parsed.rows_out, len(parsed.rejections)) == (62, 59, 3)
     assert parsed.rejections == [
-        RowError(6, "streams[3].streams", "negative_count", "streams[3].streams -4 is negative",
-                 '{"date": "2025-01-04", "streams": "-4"}'),
-        RowError(13, "streams[10].date", "invalid_date",
-                 "streams[10].date '2025-02-30' is not a YYYY-MM-DD date",
-                 '{"date": "2025-02-30", "streams": "20"}'),
-        RowError(63, "*", "duplicate_key", "key ('2025-01-01') was already given on row 3",
-                 '{"date": "2025-01-01", "streams": "99"}'),
+        RowError(
+            6,
+            "streams[3].streams",
+            "negative_count",
+            "streams[3].streams -4 is negative",
+            '{"date": "2025-01-04", "streams": "-4"}',
+        ),
+        RowError(
+            13,
+            "streams[10].date",
+            "invalid_date",
+            "streams[10].date '2025-02-30' is not a YYYY-MM-DD date",
+            '{"date": "2025-02-30", "streams": "20"}',
+        ),
+        RowError(
+            63,
+            "*",
+            "duplicate_key",
+            "key ('2025-01-01') was already given on row 3",
+            '{"date": "2025-01-01", "streams": "99"}',
+        ),
     ]
     # and the first 1 January (10 streams) is the one kept
     first_day = parsed.tables["streams_daily"].to_pylist()[0]
     assert (first_day["date"], first_day["streams"]) == (date(2025, 1, 1), 10)
-    assert parsed.tables["streams_daily"].num_rows + parsed.tables["discovery_fees_monthly"].num_rows == 59
+    assert (
+        parsed.tables["streams_daily"].num_rows + parsed.tables["discovery_fees_monthly"].num_rows
+        == 59
+    )
 
 
 def test_parse_analytics_quarantines_a_file_with_more_than_5_percent_rejected(
@@ -191,7 +246,9 @@ def test_parse_analytics_quarantines_a_file_with_more_than_5_percent_rejected(
     streams = _days(20)
     streams[4] = {"date": "2025-01-05"}
     streams[7] = {"date": "2025-01-08", "streams": "12.5"}
-    path = write_file("spotify.json", _pretty_streams(streams, [{"date": "2025-01", "streams": "1", "fees": "0"}]))
+    path = write_file(
+        "spotify.json", _pretty_streams(streams, [{"date": "2025-01", "streams": "1", "fees": "0"}])
+    )
 
     # when it is parsed
     with pytest.raises(FileRejected) as rejected:
@@ -206,7 +263,9 @@ def test_parse_analytics_quarantines_a_file_with_more_than_5_percent_rejected(
     )
 
 
-def test_parse_analytics_rejects_track_rows_without_key_and_repeated_isrcs(write_file: WriteFile) -> None:
+def test_parse_analytics_rejects_track_rows_without_key_and_repeated_isrcs(
+    write_file: WriteFile,
+) -> None:
     # given 40 days and three track rows: one good, one without isrc or title, one repeated ISRC
     days = [{"date": f"2025-01-{n:02d}", "streams": 1} for n in range(1, 32)]
     days += [{"date": f"2025-02-{n:02d}", "streams": 1} for n in range(1, 10)]
@@ -247,7 +306,12 @@ def test_parse_analytics_reads_discovery_months_given_as_dates_and_rejects_bad_f
 
     # then January is read, February's fee is refused with its reason
     assert parsed.tables["discovery_fees_monthly"].to_pylist() == [
-        {"distributor": "toolost", "month": date(2025, 1, 1), "streams": 500, "fees_usd": Decimal("0.45")}
+        {
+            "distributor": "toolost",
+            "month": date(2025, 1, 1),
+            "streams": 500,
+            "fees_usd": Decimal("0.45"),
+        }
     ]
     assert [(error.row, error.column, error.code) for error in parsed.rejections] == [
         (36, "discovery[1].fees", "invalid_number")
@@ -264,7 +328,10 @@ def test_parse_analytics_reads_discovery_months_given_as_dates_and_rejects_bad_f
         ),
         (b'{"streams": [1, 2]\n,,}', "file is not JSON: expected a key at line 2"),
         (b"[1, 2, 3]", "JSON is not an object, so not a TooLost analytics response"),
-        (b"\xff\xfe{\x00}\x00", "content is not a TooLost JSON response (looks like a UTF-16 text)"),
+        (
+            b"\xff\xfe{\x00}\x00",
+            "content is not a TooLost JSON response (looks like a UTF-16 text)",
+        ),
         (b"  \n", "file is empty"),
         (b'{"title": "caf\xe9"}', "content is not a TooLost JSON response (not utf-8 text)"),
     ],
@@ -289,7 +356,9 @@ def test_parse_analytics_rejects_a_spotify_response_without_its_discovery_array(
 
 def test_parse_analytics_reads_the_samples_in_full(write_file: WriteFile) -> None:
     # given a year of generated responses (unsorted, days without streams left out)
-    spotify = write_file("spotify.json", spotify_analytics_bytes(through=date(2025, 12, 31), seed=7))
+    spotify = write_file(
+        "spotify.json", spotify_analytics_bytes(through=date(2025, 12, 31), seed=7)
+    )
     apple = write_file("apple.json", apple_analytics_bytes(through=date(2025, 12, 31), seed=7))
 
     # when they are parsed
@@ -301,7 +370,11 @@ def test_parse_analytics_reads_the_samples_in_full(write_file: WriteFile) -> Non
     apple_body = json.loads(apple.read_bytes())
     assert spotify_parsed.rows_out == len(spotify_body["streams"]) + len(spotify_body["discovery"])
     assert apple_parsed.rows_out == len(apple_body["totalStreams"]) + len(apple_body["tracksTotal"])
-    assert (spotify_parsed.rejections, apple_parsed.rejections, apple_parsed.warnings) == ([], [], [])
+    assert (spotify_parsed.rejections, apple_parsed.rejections, apple_parsed.warnings) == (
+        [],
+        [],
+        [],
+    )
     daily = apple_parsed.tables["streams_daily"].column("streams").to_pylist()
     assert sum(daily) == apple_body["streamTotal"]
     assert spotify_parsed.tables["discovery_fees_monthly"].num_rows == 12

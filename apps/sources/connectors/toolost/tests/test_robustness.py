@@ -39,7 +39,9 @@ def parse_bytes(content: bytes, kind: str) -> ParsedFile | None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "capture.bin"
         path.write_bytes(content)
-        payload = Payload(path, "capture.bin", kind=kind, captured_at=datetime(2025, 1, 22, tzinfo=UTC))
+        payload = Payload(
+            path, "capture.bin", kind=kind, captured_at=datetime(2025, 1, 22, tzinfo=UTC)
+        )
         try:
             return TooLostConnector().parse(payload)
         except FileRejected:

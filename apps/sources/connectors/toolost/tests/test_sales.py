@@ -31,7 +31,9 @@ def _sample_lines(count: int, seed: int = 3) -> list[str]:
     return text.split("\r\n")[:-1]
 
 
-def test_parse_sales_report_maps_the_guessed_layout_to_statement_lines(fixture_path: PathOf) -> None:
+def test_parse_sales_report_maps_the_guessed_layout_to_statement_lines(
+    fixture_path: PathOf,
+) -> None:
     # given a report in the guessed layout: CRLF, a quoted store with a comma, a repeated line
     parsed = parse_sales_report(fixture_path("sales_report_guessed_layout.csv"))
 
@@ -88,8 +90,12 @@ def test_parse_sales_report_maps_the_guessed_layout_to_statement_lines(fixture_p
     assert [
         (row["line_number"], row["occurrence"], row["store"], row["team_percentage"])
         for row in rows
-    ] == [(2, 1, "Spotify", 100), (3, 1, "Apple Music", 50), (4, 2, "Apple Music", 50),
-          (5, 1, "TikTok, Inc.", 100)]
+    ] == [
+        (2, 1, "Spotify", 100),
+        (3, 1, "Apple Music", 50),
+        (4, 2, "Apple Music", 50),
+        (5, 1, "TikTok, Inc.", 100),
+    ]
     assert rows[1]["line_fingerprint"] == rows[2]["line_fingerprint"]
     assert (rows[3]["country_code"], rows[3]["original_currency"], rows[3]["earnings_usd"]) == (
         "BR",
@@ -108,8 +114,15 @@ def test_parse_sales_report_reads_aliases_month_first_months_and_revenue_minus_f
     # then each meaning is found through the alias table, earnings = revenue - fee
     rows = parsed.tables["statement_lines"].to_pylist()
     assert [
-        (row["sale_month"], row["store"], row["title"], row["quantity"], row["earnings_usd"],
-         row["country_code"], row["original_currency"])
+        (
+            row["sale_month"],
+            row["store"],
+            row["title"],
+            row["quantity"],
+            row["earnings_usd"],
+            row["country_code"],
+            row["original_currency"],
+        )
         for row in rows
     ] == [
         (date(2025, 3, 1), "Spotify", "Tidepool Radio", 1000, Decimal("2.79"), "US", "USD"),
@@ -137,16 +150,19 @@ def test_parse_sales_report_rejects_unknown_headers_listing_found_and_required(
     message = rejected.value.message
     assert message.startswith(
         "header is not a TooLost sales report; "
-        "missing: reporting date, sale month or sale date, store, quantity, net revenue or revenue; "
+        "missing: reporting date, sale month or sale date, store, quantity, "
+        "net revenue or revenue; "
         "headers found: 'Date', 'Platform Name', 'Song Name', 'Plays', 'Payout'; "
         "required: reporting date ('reporting date', 'report date', 'reported date', "
         "'date reported'); sale month or sale date ('sale month', "
     )
-    assert message.endswith("net revenue or revenue ('net revenue', 'net revenue (usd)', "
-                            "'net earnings', 'net earnings (usd)', 'net amount', 'earnings', "
-                            "'earnings (usd)', 'payable', 'payable (usd)', 'revenue', "
-                            "'revenue (usd)', 'gross revenue', 'gross revenue (usd)', 'amount', "
-                            "'royalty')")
+    assert message.endswith(
+        "net revenue or revenue ('net revenue', 'net revenue (usd)', "
+        "'net earnings', 'net earnings (usd)', 'net amount', 'earnings', "
+        "'earnings (usd)', 'payable', 'payable (usd)', 'revenue', "
+        "'revenue (usd)', 'gross revenue', 'gross revenue (usd)', 'amount', "
+        "'royalty')"
+    )
 
 
 def test_parse_sales_report_rejects_bad_lines_and_keeps_the_rest(write_file: WriteFile) -> None:
@@ -192,7 +208,9 @@ def test_parse_sales_report_quarantines_more_than_5_percent_rejected(write_file:
     )
 
 
-def test_parse_sales_report_keeps_lines_with_malformed_ids_and_notes_them(write_file: WriteFile) -> None:
+def test_parse_sales_report_keeps_lines_with_malformed_ids_and_notes_them(
+    write_file: WriteFile,
+) -> None:
     # given one line with an ISRC, a UPC and a country that are not codes, a blank line, CR-only
     header = ",".join(SALES_REPORT_HEADER)
     line = (
@@ -213,8 +231,11 @@ def test_parse_sales_report_keeps_lines_with_malformed_ids_and_notes_them(write_
         Decimal("1234.50"),
     )
     assert (row["line_number"], parsed.rows_in, parsed.line_ending) == (3, 1, "CR")
-    assert parsed.warnings == ["country_discarded count=1", "isrc_discarded count=1",
-                               "upc_discarded count=1"]
+    assert parsed.warnings == [
+        "country_discarded count=1",
+        "isrc_discarded count=1",
+        "upc_discarded count=1",
+    ]
 
 
 def test_parse_sales_report_reads_the_generated_report_in_full(write_file: WriteFile) -> None:
@@ -235,15 +256,23 @@ def test_sniff_sales_header_needs_a_toolost_only_column_and_is_never_a_distrokid
     # without any TooLost-only meaning it could be anyone's statement: not claimed
     assert not sniff_sales_header("Reporting Date,Sale Month,Store,Title,Quantity,Earnings")
     # DistroKid's legacy and current headers overlap the aliases but stay DistroKid's
-    legacy = "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\t" \
-        "Team Percentage\tSong/Album\tCountry of Sale\tSongwriter Royalties Withheld\tEarnings (USD)"
+    legacy = (
+        "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\t"
+        "Team Percentage\tSong/Album\tCountry of Sale\tSongwriter Royalties Withheld\t"
+        "Earnings (USD)"
+    )
     assert not sniff_sales_header(legacy)
     assert not sniff_sales_header("")
 
 
-def test_parse_sales_report_reads_a_header_that_sniffing_would_not_claim(write_file: WriteFile) -> None:
+def test_parse_sales_report_reads_a_header_that_sniffing_would_not_claim(
+    write_file: WriteFile,
+) -> None:
     # given a report with only the required meanings (forced as toolost by --source)
-    content = "Reporting Date,Sale Month,Store,Title,Quantity,Earnings\n2025-05-03,2025-03,Tidal,Vesper,3,0.03\n"
+    content = (
+        "Reporting Date,Sale Month,Store,Title,Quantity,Earnings\n"
+        "2025-05-03,2025-03,Tidal,Vesper,3,0.03\n"
+    )
     parsed = parse_sales_report(write_file("report.csv", content.encode()))
 
     # then it loads as a TooLost statement line

@@ -1,0 +1,25 @@
+"""Mailchimp: one account; campaign reports, list stats and list growth (SPEC 2.8)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.mailchimp.parse import parse_mailchimp
+from apps.sources.connectors.mailchimp.sniff import sniff_kind
+from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
+
+
+class MailchimpConnector(Connector):
+    source_id = "mailchimp"
+    parser_version = "1"
+    # Share of rejected rows above which a file is quarantined (SPEC 3.3, per source).
+    max_rejected_fraction: ClassVar[float] = MAX_REJECTED_FRACTION
+
+    def sniff(self, head: bytes, original_name: str) -> str | None:
+        """The Mailchimp kind when the content is one of its API responses; never by name."""
+        return sniff_kind(head[:SNIFF_HEAD_BYTES])
+
+    def parse(self, payload: Payload) -> ParsedFile:
+        """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        return parse_mailchimp(payload, max_rejected_fraction=self.max_rejected_fraction)
