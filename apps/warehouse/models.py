@@ -186,3 +186,264 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.old_value} -> {self.new_value}"
+
+
+MONEY = {"max_digits": 24, "decimal_places": 12}
+
+
+class Account(models.Model):
+    """A persona, channel or profile of one source, mapped to an artist (`tiktok/zonea0`)."""
+
+    source = models.CharField(max_length=32)
+    slug = models.CharField(max_length=200)
+    artist = models.ForeignKey(
+        Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "slug"], name="account_natural_key")
+        ]
+        ordering = ["source", "slug"]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.slug}"
+
+
+class TrackAlias(models.Model):
+    """A title or external id (Spotify track id, S4A song title) that resolves to a track."""
+
+    alias = models.CharField(max_length=300)
+    source = models.CharField(max_length=32, blank=True, default="")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alias", "source"], name="track_alias_unique")
+        ]
+        verbose_name_plural = "track aliases"
+
+    def __str__(self) -> str:
+        return f"{self.alias} -> {self.track}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.alias = normalise_name(self.alias)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class TrackSplit(models.Model):
+    """A party's share of a track's earnings from `effective_from` (until `effective_to`).
+    A flat fee is recouped from the track's earnings before shares apply."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="splits")
+    party = models.CharField(max_length=200)
+    share = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent, 0-100")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    flat_fee_usd = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    is_label = models.BooleanField(default=False, help_text="The label's own side")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "party", "effective_from"], name="track_split_natural_key"
+            )
+        ]
+        ordering = ["track", "effective_from", "party"]
+
+    def __str__(self) -> str:
+        return f"{self.track}: {self.party} {self.share}%"
+
+
+class DailyStream(models.Model):
+    """The contract's "Streams": daily counts per platform and distributor."""
+
+    date = models.DateField()
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT)
+    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT)
+    streams = models.BigIntegerField()
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "platform", "distributor"], name="daily_stream_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.platform} {self.streams}"
+
+
+class Campaign(models.Model):
+    """A Meta Ads campaign with its parsed artist/track/targeting; overrides win over the parse."""
+
+    ad_account = models.CharField(max_length=64, blank=True, default="")
+    external_id = models.CharField(max_length=32, blank=True, default="")
+    name = models.CharField(max_length=400)
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL)
+    targeting = models.CharField(max_length=400, blank=True)
+    parse_status = models.CharField(max_length=16, default="parsed")  # parsed / needs_review
+    override_artist = models.ForeignKey(
+        Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_targeting = models.CharField(max_length=400, blank=True)
+    objective = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    daily_budget_usd = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    lifetime_budget_usd = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    first_spend_on = models.DateField(null=True, blank=True)
+    last_spend_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ad_account", "external_id", "name"], name="campaign_natural_key"
+            )
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_artist_id(self) -> int | None:
+        return self.override_artist_id or self.artist_id
+
+    @property
+    def effective_track_id(self) -> int | None:
+        return self.override_track_id or self.track_id
+
+
+class AdPerformanceDaily(models.Model):
+    """One day of one campaign (or ad set / ad: `grain`); KPIs use the finest grain present."""
+
+    date = models.DateField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="days")
+    adset_id = models.CharField(max_length=32, blank=True, default="")
+    ad_id = models.CharField(max_length=32, blank=True, default="")
+    grain = models.CharField(max_length=8)
+    spend_usd = models.DecimalField(**MONEY)
+    impressions = models.BigIntegerField(default=0)
+    reach = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(default=0)
+    link_clicks = models.BigIntegerField(default=0)
+    results = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "campaign", "adset_id", "ad_id"], name="ad_daily_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.campaign} {self.spend_usd}"
+
+
+class AdPerformancePeriod(models.Model):
+    """Totals over a window with no day breakdown (month, lifetime): never stamped on one day."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="periods")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    grain = models.CharField(max_length=8)
+    adset_id = models.CharField(max_length=32, blank=True, default="")
+    ad_id = models.CharField(max_length=32, blank=True, default="")
+    spend_usd = models.DecimalField(**MONEY)
+    impressions = models.BigIntegerField(default=0)
+    reach = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(default=0)
+    link_clicks = models.BigIntegerField(default=0)
+    results = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "period_start", "period_end", "grain", "adset_id", "ad_id"],
+                name="ad_period_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}..{self.period_end} {self.campaign}"
+
+
+class SocialDaily(models.Model):
+    """A social account's day (TikTok, Instagram, YouTube); null = not reported that day."""
+
+    platform = models.CharField(max_length=16)  # tiktok / instagram / youtube
+    account = models.CharField(max_length=200)
+    date = models.DateField()
+    views = models.BigIntegerField(null=True, blank=True)
+    engaged_views = models.BigIntegerField(null=True, blank=True)
+    profile_views = models.BigIntegerField(null=True, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    reach = models.BigIntegerField(null=True, blank=True)
+    followers_total = models.BigIntegerField(null=True, blank=True)
+    new_followers = models.BigIntegerField(null=True, blank=True)
+    lost_followers = models.BigIntegerField(null=True, blank=True)
+    watch_minutes = models.BigIntegerField(null=True, blank=True)
+    subscribers_gained = models.BigIntegerField(null=True, blank=True)
+    subscribers_lost = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "account", "date"], name="social_daily_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}/{self.account} {self.date}"
+
+
+class AudienceDaily(models.Model):
+    """Spotify for Artists figures per artist account and day (`followers` is a running total)."""
+
+    account = models.CharField(max_length=200)
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
+    date = models.DateField()
+    listeners = models.BigIntegerField(null=True, blank=True)
+    streams = models.BigIntegerField(null=True, blank=True)
+    followers = models.BigIntegerField(null=True, blank=True)
+    playlist_adds = models.BigIntegerField(null=True, blank=True)
+    saves = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date"], name="audience_daily_natural_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.date}"
+
+
+class LinkAnalyticsDaily(models.Model):
+    account = models.CharField(max_length=200)
+    date = models.DateField()
+    views = models.BigIntegerField(default=0)
+    unique_views = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(default=0)
+    unique_clicks = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date"], name="link_daily_natural_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.date}"
