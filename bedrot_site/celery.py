@@ -23,4 +23,67 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * MINUTE_S},
     },
+    # Files put into the landing drop folder (LAKE_DROP_DIR) are registered and queued.
+    "lake-drop-folder": {
+        "task": "apps.lake.tasks.lake_drop_folder_task",
+        "schedule": crontab(minute="*/2"),
+        "options": {"expires": 2 * MINUTE_S},
+    },
+    # Storage vs lineage: stale temp files, orphan landing objects, rows missing their object.
+    "lake-reconcile": {
+        "task": "apps.lake.tasks.lake_reconcile_task",
+        "schedule": crontab(minute="5-59/10"),
+        "options": {"expires": 9 * MINUTE_S},
+    },
+    # Retention: superseded versions to the archive, expired copies deleted (SPEC 3.4).
+    "lake-retention": {
+        "task": "apps.lake.tasks.lake_retention_task",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 120 * MINUTE_S},
+    },
+    # Scores every source, auto-pauses, remediates and notifies; feeds /api/health/ and the page.
+    "health-check": {
+        "task": "apps.health.tasks.health_check_task",
+        "schedule": crontab(minute="*/30"),
+        "options": {"expires": 25 * MINUTE_S},
+    },
+    # The daily digest goes out at 09:00 UTC, after the morning extractions (05:00-08:30).
+    "health-daily-summary": {
+        "task": "apps.health.tasks.health_daily_summary_task",
+        "schedule": crontab(minute=0, hour=9),
+        "options": {"expires": 60 * MINUTE_S},
+    },
+}
+
+# Extractions (SPEC 2.0 "Default schedules", UTC). Each runs every stored account of its source
+# and expires before the next day's run. Statements (DistroKid bank export, TooLost sales
+# reports) are fetched by the same daily run when the extractor finds a new one.
+_EXTRACTION_TIMES: dict[str, tuple[int, int, str]] = {
+    # source: (hour, minute, why then)
+    "metaads": (5, 0, "re-reads the last 28 days of insights before the morning"),
+    "distrokid": (6, 0, "charts end about 2 days before capture; a daily look is enough"),
+    "toolost": (6, 15, "analytics for the current year"),
+    "tiktok": (7, 0, "Studio's daily figures settle overnight"),
+    "linktree": (7, 30, "only 90 days are offered, so a missed day must be caught quickly"),
+    "youtube": (8, 0, "figures lag 48-72 h; the last 30 days are re-read"),
+    "instagram": (8, 15, "the last 7 days are re-read"),
+    "mailchimp": (8, 30, "campaigns sent in the last 90 days"),
+    "spotify": (21, 30, "S4A updates once a day, about 15:00 US Eastern"),
+}
+BEAT_SCHEDULE.update(
+    {
+        f"extract-{source}": {
+            "task": "apps.sources.tasks.source_extract",
+            "schedule": crontab(minute=minute, hour=hour),
+            "kwargs": {"source": source},
+            "options": {"expires": 20 * 60 * MINUTE_S},
+        }
+        for source, (hour, minute, _why) in _EXTRACTION_TIMES.items()
+    }
+)
+# The cheap daily probe of every stored login (SPEC 6.3), before the first extraction.
+BEAT_SCHEDULE["credentials-verify"] = {
+    "task": "apps.sources.tasks.credentials_verify_all",
+    "schedule": crontab(minute=30, hour=4),
+    "options": {"expires": 60 * MINUTE_S},
 }

@@ -25,6 +25,11 @@ if IS_PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY):
     )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# Fernet keys for stored credentials, kept apart from SECRET_KEY (first encrypts, all decrypt).
+# Empty in development: a key derived from SECRET_KEY; production refuses to use credentials.
+CREDENTIAL_KEYS = [
+    key.strip() for key in (env_secret("BEDROT_CREDENTIAL_KEYS") or "").split(",") if key.strip()
+]
 
 INSTALLED_APPS = [
     "daphne",
@@ -254,6 +259,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The sale-month status is one enum wherever it appears (monthly series, ledger).
+    "ENUM_NAME_OVERRIDES": {"MonthStatusEnum": ["reported", "pending", "late"]},
 }
 
 # --- storage and lake -----------------------------------------------------------------------
@@ -289,8 +296,55 @@ STORAGES = {
 }
 # Scratch space for parsing (pandas/pyarrow need local files); never part of the lake.
 LAKE_WORK_DIR = env_path("BEDROT_WORK_DIR", VAR_DIR / "work")
+# Files dropped here are picked up into landing by a beat task (moved to .done/ or .rejected/).
+LAKE_DROP_DIR = env_path("BEDROT_LAKE_DROP_DIR", VAR_DIR / "drop")
+# Retention policy (SPEC 3.4), in days.
+LAKE_RETENTION_LANDING_DAYS = env_int("BEDROT_LAKE_RETENTION_LANDING_DAYS", 7, minimum=1)
+LAKE_RETENTION_STAGING_DAYS = env_int("BEDROT_LAKE_RETENTION_STAGING_DAYS", 90, minimum=1)
+LAKE_RETENTION_ARCHIVE_DAYS = env_int("BEDROT_LAKE_RETENTION_ARCHIVE_DAYS", 400, minimum=1)
+LAKE_RETENTION_SANDBOX_DAYS = env_int("BEDROT_LAKE_RETENTION_SANDBOX_DAYS", 30, minimum=1)
 REPORTS_DIR = env_path("BEDROT_REPORTS_DIR", VAR_DIR / "reports")
 CHROMIUM_PATH = env_str("BEDROT_CHROMIUM_PATH", "/usr/bin/chromium")
+# Graph API version the Meta Ads and Instagram extractors call (v19.0 or later).
+META_GRAPH_API_VERSION = env_str("BEDROT_META_GRAPH_VERSION", "v21.0")
+# Where each browser extractor finds its vendor (tests point these at fake servers on
+# 127.0.0.1), and the longest one page load, click or download may take.
+BROWSER_SOURCE_BASE_URLS = {
+    "distrokid": env_str("DISTROKID_BASE_URL", "https://distrokid.com"),
+    "toolost": env_str("TOOLOST_BASE_URL", "https://toolost.com"),
+    "spotify": env_str("SPOTIFY_ARTISTS_BASE_URL", "https://artists.spotify.com"),
+    "tiktok": env_str("TIKTOK_BASE_URL", "https://www.tiktok.com"),
+    "linktree": env_str("LINKTREE_BASE_URL", "https://linktr.ee"),
+}
+BROWSER_TIMEOUT_S = env_int("BEDROT_BROWSER_TIMEOUT_S", 60, minimum=1)
+# Seconds a browser login keeps a 2FA prompt open for a code entered on the credential page;
+# 0 hands the prompt to a human at once (keep it under the task's soft time limit).
+BROWSER_TWO_FACTOR_WAIT_S = env_int("BEDROT_BROWSER_2FA_WAIT_S", 0, minimum=0)
+
+# --- health notifications (SPEC 6.6) ---------------------------------------------------------
+# Absolute links in notifications point here.
+BEDROT_BASE_URL = env_str("BEDROT_BASE_URL", "http://localhost:8000")
+# Email goes through Django's SMTP backend; an empty recipient list turns email off.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bedrot@localhost")
+BEDROT_NOTIFY_EMAIL_TO = env_list("BEDROT_NOTIFY_EMAIL_TO", "")
+_SEVERITIES = ("info", "warning", "high", "critical")
+BEDROT_NOTIFY_EMAIL_MIN_SEVERITY = env_str(
+    "BEDROT_NOTIFY_EMAIL_MIN_SEVERITY", "warning", choices=_SEVERITIES
+)
+# secret (the URLs embed their tokens). Comma-separated; prefix slack=, discord= or json= to
+# choose the body, else hooks.slack.com and discord.com are recognised and others get JSON.
+BEDROT_NOTIFY_WEBHOOK_URLS = env_list("BEDROT_NOTIFY_WEBHOOK_URLS", "")
+BEDROT_NOTIFY_WEBHOOK_MIN_SEVERITY = env_str(
+    "BEDROT_NOTIFY_WEBHOOK_MIN_SEVERITY", "warning", choices=_SEVERITIES
+)
+# The same (type, source, account, subject) is re-sent only after this many seconds.
+BEDROT_NOTIFY_COOLOFF_S = env_int("BEDROT_NOTIFY_COOLOFF_S", 6 * 3600, minimum=0)
+BEDROT_NOTIFY_TIMEOUT_S = env_int("BEDROT_NOTIFY_TIMEOUT_S", 10, minimum=1)
 
 # --- logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

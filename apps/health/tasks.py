@@ -28,6 +28,10 @@ def _safe_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in kwargs.items() if isinstance(value, _ARGUMENT_TYPES)}
 
 
+def _periodic_task_name(request: Any) -> str:
+    return str(getattr(request, "periodic_task_name", None) or "")
+
+
 class BedrotTask(Task):  # type: ignore[misc]
     """Records a TaskRun per delivery chain and refuses to loop on a poison message."""
 
@@ -37,8 +41,10 @@ class BedrotTask(Task):  # type: ignore[misc]
             defaults={
                 "task_name": self.name,
                 "arguments": _safe_arguments(kwargs),
-                "source": str(kwargs.get("source_id") or ""),
+                "source": str(kwargs.get("source_id") or kwargs.get("source") or ""),
                 "account": str(kwargs.get("account") or ""),
+                # django-celery-beat names the schedule in a header: auto-pause counts these.
+                "trigger": "schedule" if _periodic_task_name(self.request) else "manual",
             },
         )
         TaskRun.objects.filter(pk=run.pk).update(
@@ -113,3 +119,19 @@ def bedrot_task(**options: Any) -> Callable[[Callable[..., Any]], Task]:
     }
     defaults.update(options)
     return shared_task(**defaults)  # type: ignore[no-any-return]
+
+
+@bedrot_task(soft_time_limit=300, time_limit=360)
+def health_check_task() -> str:
+    """The 30-minute health check: score, auto-pause, remediate, notify; returns the status."""
+    from apps.health.services import health_check_run  # services import this module
+
+    return str(health_check_run().overall_status)
+
+
+@bedrot_task(soft_time_limit=120, time_limit=180)
+def health_daily_summary_task() -> int:
+    """The 09:00 digest of runs, freshness and credentials."""
+    from apps.health.services import health_daily_summary_send
+
+    return 1 if health_daily_summary_send() is not None else 0

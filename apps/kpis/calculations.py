@@ -29,7 +29,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -59,6 +59,8 @@ ACTIVE_MIN_MONTHS = 2
 ACTIVE_MIN_REVENUE_SHARE = Decimal("0.05")
 # SPEC 5.3.1: the run-rate basis is the 6 most recent fully reported sale months before M.
 RUN_RATE_BASIS_MONTHS = 6
+# SPEC 5.3.1: a rate per unit needs this many units before it falls back to a wider one.
+UNIT_RATE_MIN_UNITS = 1000
 
 HISTORY_COLUMNS = (
     "sale_month",
@@ -76,6 +78,9 @@ Pair = tuple[Hashable, Hashable]
 """(distributor, platform)."""
 PairMonthRevenue = dict[Pair, dict[date, Decimal]]
 """Revenue per pair and sale month, for every (pair, month) that has at least one line."""
+PairMonthUnits = dict[Pair, dict[date, int]]
+PairMonthStreams = dict[Pair, dict[date, int]]
+"""DailyStream sums per pair and calendar month, for every (pair, month) with stream rows."""
 
 
 class MonthStatus(StrEnum):
@@ -233,6 +238,15 @@ def pair_month_revenue(frame: pd.DataFrame) -> PairMonthRevenue:
     return dict(revenue)
 
 
+def pair_month_units(frame: pd.DataFrame) -> PairMonthUnits:
+    """Units per (distributor, platform) and sale month (a history or revenue frame)."""
+    units: PairMonthUnits = defaultdict(dict)
+    for row in frame.itertuples(index=False):
+        months = units[(row.distributor, row.platform)]
+        months[row.sale_month] = months.get(row.sale_month, 0) + int(row.units)
+    return dict(units)
+
+
 def usual_delays(history: pd.DataFrame, *, today: date) -> dict[Pair, int]:
     """90th-percentile delay per pair over the 12 reporting months up to today's month.
 
@@ -293,7 +307,12 @@ def _is_significant(pair_revenue: Decimal, distributor_revenue: Decimal) -> bool
 
 
 def sale_month_status(
-    revenue: PairMonthRevenue, month: date, *, usual: Mapping[Pair, int], today: date
+    revenue: PairMonthRevenue,
+    month: date,
+    *,
+    usual: Mapping[Pair, int],
+    today: date,
+    grace_days: int = REPORT_GRACE_DAYS,
 ) -> SaleMonthStatus:
     """Reported when every active pair has lines for the month, late when a missing one is past
     its report-by date, else pending; with no active pair, reported only if the month has lines."""
@@ -305,7 +324,10 @@ def sale_month_status(
     missing = expected - reported_pairs
     if not missing:
         return SaleMonthStatus(month, MonthStatus.REPORTED, missing)
-    is_late = any(today > report_by_date(month, usual_delay_of(usual, pair)) for pair in missing)
+    is_late = any(
+        today > report_by_date(month, usual_delay_of(usual, pair), grace_days=grace_days)
+        for pair in missing
+    )
     return SaleMonthStatus(month, MonthStatus.LATE if is_late else MonthStatus.PENDING, missing)
 
 
@@ -330,18 +352,93 @@ def run_rates(revenue: PairMonthRevenue, basis: list[date]) -> dict[Pair, Decima
     return rates
 
 
-def expected_revenue(
-    revenue: PairMonthRevenue, *, month: date, reported_months: Iterable[date]
-) -> Decimal | None:
-    """Run-rate expected revenue of `month`; None when there is no rate basis.
+def unit_rate(
+    pair: Pair,
+    basis: list[date],
+    *,
+    revenue: PairMonthRevenue,
+    units: PairMonthUnits,
+    stream_platforms: frozenset[Hashable],
+) -> Decimal:
+    """SPEC 5.3.1 rate per unit of a (distributor, platform) over the basis months: its own when
+    it sold >= 1,000 units, else the platform's over both distributors, else the label-wide rate
+    over every platform with stream data (0 when even that has no units)."""
+    candidates = (
+        [pair],
+        [other for other in units if other[1] == pair[1]],
+        [other for other in units if other[1] in stream_platforms],
+    )
+    for level, pairs in enumerate(candidates):
+        earned = sum(
+            (revenue.get(p, {}).get(month, Decimal(0)) for p in pairs for month in basis),
+            Decimal(0),
+        )
+        sold = sum(units.get(p, {}).get(month, 0) for p in pairs for month in basis)
+        is_last_level = level == len(candidates) - 1
+        if sold >= UNIT_RATE_MIN_UNITS or (is_last_level and sold > 0):
+            return earned / sold
+    return Decimal(0)
 
-    While there is no daily stream data every pair is on run-rate, so this is the whole of
-    SPEC 5.3.1's expected revenue; the stream-based part joins it once DailyStream exists.
+
+def expected_by_pair(
+    *,
+    month: date,
+    reported_months: Iterable[date],
+    run_rate_revenue: PairMonthRevenue,
+    rate_revenue: PairMonthRevenue | None = None,
+    rate_units: PairMonthUnits | None = None,
+    streams: PairMonthStreams | None = None,
+) -> dict[Pair, Decimal] | None:
+    """SPEC 5.3.1 expected revenue of `month` per pair; None when there is no rate basis.
+
+    A pair with daily streams in the month expects streams x its rate per unit; every other pair
+    with statement history expects its run-rate (average monthly revenue over the basis).
     """
     basis = run_rate_basis(month, reported_months)
     if not basis:
         return None
-    return money(sum(run_rates(revenue, basis).values(), Decimal(0)))
+    streams = streams or {}
+    stream_platforms = frozenset(pair[1] for pair in streams)
+    streamed = {pair for pair, months in streams.items() if month in months}
+    expected: dict[Pair, Decimal] = {
+        pair: streams[pair][month]
+        * unit_rate(
+            pair,
+            basis,
+            revenue=rate_revenue or {},
+            units=rate_units or {},
+            stream_platforms=stream_platforms,
+        )
+        for pair in streamed
+    }
+    for pair, rate in run_rates(run_rate_revenue, basis).items():
+        if pair not in streamed:
+            expected[pair] = rate
+    return expected
+
+
+def expected_revenue(
+    revenue: PairMonthRevenue,
+    *,
+    month: date,
+    reported_months: Iterable[date],
+    rate_revenue: PairMonthRevenue | None = None,
+    rate_units: PairMonthUnits | None = None,
+    streams: PairMonthStreams | None = None,
+) -> Decimal | None:
+    """Expected revenue of `month` (SPEC 5.3.1): the stream part plus the run-rate part; None
+    when there is no rate basis ("no rate basis")."""
+    by_pair = expected_by_pair(
+        month=month,
+        reported_months=list(reported_months),
+        run_rate_revenue=revenue,
+        rate_revenue=rate_revenue,
+        rate_units=rate_units,
+        streams=streams,
+    )
+    if by_pair is None:
+        return None
+    return money(sum(by_pair.values(), Decimal(0)))
 
 
 def revenue_from_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -361,12 +458,16 @@ def monthly_revenue_rows(
     today: date,
     start_month: date | None = None,
     end_month: date | None = None,
+    streams: PairMonthStreams | None = None,
+    grace_days: int = REPORT_GRACE_DAYS,
 ) -> list[MonthlyRevenueRow]:
     """One row per sale month from the first month with revenue lines in range to the current
     month (or the end month when earlier): actual, run-rate expected and reporting status.
 
     `history` decides the status (statements are complete or not for every artist at once) and
-    `revenue` the figures; the date range limits the rows, never the history used to judge them.
+    the rates per unit, `revenue` the figures and run-rates, `streams` (monthly DailyStream sums
+    per pair) the stream part of expected revenue; the date range limits the rows, never the
+    history used to judge them.
     """
     current = today.replace(day=1)
     last = min(end_month, current) if end_month else current
@@ -376,18 +477,21 @@ def monthly_revenue_rows(
         return []
     first = min(in_range)
     pair_revenue = pair_month_revenue(history)
-    history_first = min((m for months in pair_revenue.values() for m in months), default=first)
-    usual = usual_delays(history, today=today)
-    statuses = {
-        month: sale_month_status(pair_revenue, month, usual=usual, today=today).status
-        for month in month_range(min(history_first, first), last)
-    }
+    pair_units = pair_month_units(history)
+    statuses = month_statuses(history, today=today, last=last, grace_days=grace_days, first=first)
     reported = [month for month, status in statuses.items() if status is MonthStatus.REPORTED]
     revenue_by_pair = pair_month_revenue(revenue)
     rows: list[MonthlyRevenueRow] = []
     for month in month_range(first, last):
         month_revenue, units = totals.get(month, (Decimal(0), 0))
-        expected = expected_revenue(revenue_by_pair, month=month, reported_months=reported)
+        expected = expected_revenue(
+            revenue_by_pair,
+            month=month,
+            reported_months=reported,
+            rate_revenue=pair_revenue,
+            rate_units=pair_units,
+            streams=streams,
+        )
         rows.append(
             MonthlyRevenueRow(
                 month=month,
@@ -399,6 +503,31 @@ def monthly_revenue_rows(
             )
         )
     return rows
+
+
+def month_statuses(
+    history: pd.DataFrame,
+    *,
+    today: date,
+    last: date | None = None,
+    grace_days: int = REPORT_GRACE_DAYS,
+    first: date | None = None,
+) -> dict[date, MonthStatus]:
+    """Status of every sale month from the first with lines (or `first`) to `last` (default:
+    today's month), judged on the whole history (SPEC 5.3.2)."""
+    pair_revenue = pair_month_revenue(history)
+    months = [m for by_month in pair_revenue.values() for m in by_month]
+    if first is not None:
+        months.append(first)
+    if not months:
+        return {}
+    usual = usual_delays(history, today=today)
+    return {
+        month: sale_month_status(
+            pair_revenue, month, usual=usual, today=today, grace_days=grace_days
+        ).status
+        for month in month_range(min(months), last or today.replace(day=1))
+    }
 
 
 def _month_totals(revenue: pd.DataFrame) -> dict[date, tuple[Decimal, int]]:
@@ -436,3 +565,420 @@ def delay_distribution(frame: pd.DataFrame) -> DelayDistribution:
             for name in sorted(per_platform)
         ],
     )
+
+
+# --- statement ledger (SPEC 5.3.2, per sale month and distributor) ----------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    sale_month: date
+    distributor: Hashable
+    status: MonthStatus
+    report_by: date
+    lines: int
+    revenue_usd: Decimal
+    expected_revenue_usd: Decimal
+    missing_platforms: list[Hashable]
+
+
+def ledger_rows(
+    history: pd.DataFrame,
+    *,
+    today: date,
+    streams: PairMonthStreams | None = None,
+    grace_days: int = REPORT_GRACE_DAYS,
+    start_month: date | None = None,
+    end_month: date | None = None,
+) -> list[LedgerRow]:
+    """One row per sale month and distributor, from the distributor's first month with lines to
+    the current month: status of its active pairs, report-by date, lines, revenue, expected.
+
+    Report-by is the earliest report-by of a missing pair (the day the month turns late), else
+    the latest of its active pairs, else the default delay's.
+    """
+    current = today.replace(day=1)
+    last = min(end_month, current) if end_month else current
+    pair_revenue = pair_month_revenue(history)
+    pair_units = pair_month_units(history)
+    usual = usual_delays(history, today=today)
+    reported = [
+        m
+        for m, status in month_statuses(history, today=today, grace_days=grace_days).items()
+        if status is MonthStatus.REPORTED
+    ]
+    lines: dict[tuple[date, Hashable], int] = defaultdict(int)
+    for row in history.itertuples(index=False):
+        lines[(row.sale_month, row.distributor)] += int(row.lines)
+    rows: list[LedgerRow] = []
+    for distributor in sorted({pair[0] for pair in pair_revenue}, key=str):
+        own = {pair: months for pair, months in pair_revenue.items() if pair[0] == distributor}
+        first = min(m for months in own.values() for m in months)
+        for month in month_range(max(first, start_month or first), last):
+            expected = expected_by_pair(
+                month=month,
+                reported_months=reported,
+                run_rate_revenue=own,
+                rate_revenue=pair_revenue,
+                rate_units=pair_units,
+                streams={p: m for p, m in (streams or {}).items() if p[0] == distributor},
+            )
+            rows.append(
+                _ledger_row(own, month, distributor, usual, today, grace_days)(
+                    lines=lines.get((month, distributor), 0),
+                    expected=money(sum((expected or {}).values(), Decimal(0))),
+                )
+            )
+    return rows
+
+
+def _ledger_row(
+    own: PairMonthRevenue,
+    month: date,
+    distributor: Hashable,
+    usual: Mapping[Pair, int],
+    today: date,
+    grace_days: int,
+) -> Callable[..., LedgerRow]:
+    state = sale_month_status(own, month, usual=usual, today=today, grace_days=grace_days)
+    active = active_pairs(own, month)
+    if state.missing_pairs:
+        delay_pairs, pick = state.missing_pairs, min
+    else:
+        delay_pairs, pick = active, max
+    report_by = (
+        pick(
+            report_by_date(month, usual_delay_of(usual, p), grace_days=grace_days)
+            for p in delay_pairs
+        )
+        if delay_pairs
+        else report_by_date(month, DEFAULT_USUAL_DELAY_MONTHS, grace_days=grace_days)
+    )
+    revenue = sum((months.get(month, Decimal(0)) for months in own.values()), Decimal(0))
+
+    def build(*, lines: int, expected: Decimal) -> LedgerRow:
+        return LedgerRow(
+            sale_month=month,
+            distributor=distributor,
+            status=state.status,
+            report_by=report_by,
+            lines=lines,
+            revenue_usd=money(revenue),
+            expected_revenue_usd=expected,
+            missing_platforms=sorted((pair[1] for pair in state.missing_pairs), key=str),
+        )
+
+    return build
+
+
+# --- net revenue after splits (SPEC 5.3.3) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Split:
+    party: str
+    share: Decimal
+    effective_from: date
+    effective_to: date | None
+    flat_fee_usd: Decimal
+    is_label: bool
+
+    def applies_to(self, month: date) -> bool:
+        """Effective on the first day of the sale month."""
+        return self.effective_from <= month and (
+            self.effective_to is None or month <= self.effective_to
+        )
+
+
+@dataclass(frozen=True)
+class MonthSlice:
+    """The part of a track's sale month being reported: gross and its positive lines."""
+
+    gross: Decimal
+    positive: Decimal
+
+
+def paid_to_parties(
+    splits: list[Split],
+    *,
+    month_positive: Mapping[date, Decimal],
+    slices: Mapping[date, MonthSlice],
+) -> Decimal:
+    """What the label passes on to parties that are not the label, out of `slices`.
+
+    `month_positive` is the track's positive earnings per sale month over its whole history, so
+    a flat fee is recouped in sale-month order from its `effective_from` whatever is selected;
+    a selected slice of a month takes the month's fee in proportion to its positive earnings.
+    After the fees, the rest is divided by the percentages effective that month; a negative line
+    is divided in the same proportions. Fees are recouped one after another in split order.
+    """
+    fees = [split for split in splits if split.flat_fee_usd > 0]
+    remaining = [split.flat_fee_usd for split in fees]
+    paid = Decimal(0)
+    for month in sorted(set(month_positive) | set(slices)):
+        available = month_positive.get(month, Decimal(0))
+        fee_total = fee_to_parties = Decimal(0)
+        for index, fee in enumerate(fees):
+            if available <= 0 or remaining[index] <= 0 or not fee.applies_to(month):
+                continue
+            take = min(available, remaining[index])
+            remaining[index] -= take
+            available -= take
+            fee_total += take
+            fee_to_parties += take if not fee.is_label else Decimal(0)
+        selected = slices.get(month)
+        if selected is None:
+            continue
+        whole = month_positive.get(month, Decimal(0))
+        ratio = selected.positive / whole if whole > 0 else Decimal(0)
+        party_share = sum(
+            (s.share for s in splits if s.applies_to(month) and not s.is_label), Decimal(0)
+        )
+        paid += fee_to_parties * ratio + (selected.gross - fee_total * ratio) * party_share / 100
+    return paid
+
+
+# --- streams ----------------------------------------------------------------------------------
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class RealtimeRow:
+    platform: str
+    date: date
+    streams: int
+    previous_streams: int
+    change: int
+    change_rate: float
+
+
+@dataclass(frozen=True)
+class GrowthRow:
+    period_start: date
+    streams: int
+    previous_streams: int
+    growth_rate: float
+
+
+def latest_complete_days(latest: Iterable[tuple[str, Hashable, date]]) -> dict[str, date]:
+    """Per platform, the newest date present for every distributor reporting it (SPEC 5.2)."""
+    days: dict[str, date] = {}
+    for platform, _distributor, newest in latest:
+        days[platform] = min(days.get(platform, newest), newest)
+    return days
+
+
+def realtime_rows(
+    latest_days: Mapping[str, date], streams: Mapping[tuple[str, date], int]
+) -> list[RealtimeRow]:
+    """Latest complete day vs the day before, per platform, sorted by platform."""
+    rows: list[RealtimeRow] = []
+    for platform in sorted(latest_days):
+        day = latest_days[platform]
+        current = streams.get((platform, day), 0)
+        previous = streams.get((platform, day - timedelta(days=1)), 0)
+        rows.append(
+            RealtimeRow(
+                platform=platform,
+                date=day,
+                streams=current,
+                previous_streams=previous,
+                change=current - previous,
+                change_rate=fraction(current - previous, previous),
+            )
+        )
+    return rows
+
+
+def period_start(day: date, period: Period) -> date:
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def shift_period(start: date, period: Period, count: int) -> date:
+    """The start of the period `count` periods after the one starting on `start`."""
+    if period is Period.MONTH:
+        return add_months(start, count)
+    return start + timedelta(days=count * (7 if period is Period.WEEK else 1))
+
+
+def growth_periods(
+    *, period: Period, today: date, start: date | None, end: date | None, count: int
+) -> tuple[date, date]:
+    """First and last period starts shown: complete periods only (the current one excluded),
+    the last `count` of them by default, or those within start..end."""
+    last = shift_period(period_start(today, period), period, -1)
+    if end is not None:
+        last = min(last, period_start(end, period))
+    first = period_start(start, period) if start else shift_period(last, period, -(count - 1))
+    return first, last
+
+
+def growth_rows(
+    daily: Mapping[date, int], *, period: Period, first: date, last: date
+) -> list[GrowthRow]:
+    """Streams per calendar period from `first` to `last` with the period before each."""
+    totals: dict[date, int] = defaultdict(int)
+    for day, streams in daily.items():
+        totals[period_start(day, period)] += streams
+    rows: list[GrowthRow] = []
+    start = first
+    while start <= last:
+        current = totals.get(start, 0)
+        previous = totals.get(shift_period(start, period, -1), 0)
+        rows.append(GrowthRow(start, current, previous, fraction(current - previous, previous)))
+        start = shift_period(start, period, 1)
+    return rows
+
+
+# --- Meta Ads ---------------------------------------------------------------------------------
+
+# Finer grains win: per (campaign, date) only the finest grain present is summed (SPEC 4.2).
+GRAIN_RANK = {"campaign": 0, "adset": 1, "ad": 2}
+
+
+@dataclass(frozen=True)
+class AdGroup:
+    """SQL sums of one (campaign, date, grain)."""
+
+    campaign_id: int
+    date: date
+    grain: str
+    spend_usd: Decimal
+    impressions: int
+    clicks: int
+    max_reach: int | None
+
+
+@dataclass(frozen=True)
+class AdDay:
+    spend_usd: Decimal
+    impressions: int
+    clicks: int
+    reach: int | None
+
+
+def finest_grain_days(groups: Iterable[AdGroup]) -> dict[tuple[int, date], AdDay]:
+    """One (campaign, date): spend, impressions and clicks of its finest grain; reach of its
+    coarsest grain (the widest unique count there is for the day; never summed)."""
+    by_day: dict[tuple[int, date], list[AdGroup]] = defaultdict(list)
+    for group in groups:
+        by_day[(group.campaign_id, group.date)].append(group)
+    days: dict[tuple[int, date], AdDay] = {}
+    for key, grains in by_day.items():
+        ranked = sorted(grains, key=lambda g: GRAIN_RANK.get(g.grain, -1))
+        finest, coarsest = ranked[-1], ranked[0]
+        days[key] = AdDay(finest.spend_usd, finest.impressions, finest.clicks, coarsest.max_reach)
+    return days
+
+
+def cost_per(spend: Decimal, count: int, *, per: int = 1) -> Decimal:
+    """CPC (per=1) or CPM (per=1000): spend / count * per, 0 when the count is 0."""
+    return money(spend * per / count) if count else money(0)
+
+
+# --- goals (SPEC 5.4) -------------------------------------------------------------------------
+
+GOAL_ON_TRACK_RATIO = Decimal("0.75")
+GOAL_BEHIND_RATIO = Decimal("0.5")
+
+
+class GoalStatus(StrEnum):
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    AT_RISK = "at_risk"
+
+
+def goal_progress(
+    current: Decimal, target: Decimal, *, elapsed_fraction: Decimal | None = None
+) -> tuple[float, GoalStatus]:
+    """`progress = min(current / target, 1)` and the status from the pace ratio: current over
+    the target scaled by the elapsed part of the period (month-to-date goals) or the target."""
+    if target <= 0 or current >= target:
+        return 1.0, GoalStatus.ACHIEVED
+    progress = min(fraction(float(current), float(target)), 1.0)
+    paced_target = target * elapsed_fraction if elapsed_fraction is not None else target
+    ratio = current / paced_target if paced_target > 0 else Decimal(0)
+    if ratio >= GOAL_ON_TRACK_RATIO:
+        return progress, GoalStatus.ON_TRACK
+    if ratio >= GOAL_BEHIND_RATIO:
+        return progress, GoalStatus.BEHIND
+    return progress, GoalStatus.AT_RISK
+
+
+def elapsed_month_fraction(today: date) -> Decimal:
+    """Share of the calendar month elapsed, counting today as elapsed."""
+    return Decimal(today.day) / Decimal(month_end(today).day)
+
+
+# --- TikTok -> streams lag (SPEC 5.3.5) --------------------------------------------------------
+
+LAG_MAX_DAYS = 84
+LAG_SMOOTHING_DAYS = 7
+LAG_MIN_OVERLAP_DAYS = 90
+
+
+@dataclass(frozen=True)
+class LagCorrelation:
+    lag_days: int
+    correlation: float | None
+
+
+@dataclass(frozen=True)
+class LagResult:
+    status: str  # "ok" or "insufficient_data"
+    overlap_days: int
+    best_lag_days: int | None
+    results: list[LagCorrelation]
+
+
+def lag_correlations(views: Mapping[date, int], streams: Mapping[date, int]) -> LagResult:
+    """Pearson correlation of smoothed, differenced TikTok views with S4A streams `lag` days
+    later, for lags 0..84; needs 90 days present in both series."""
+    overlap = len(set(views) & set(streams))
+    if overlap < LAG_MIN_OVERLAP_DAYS:
+        return LagResult("insufficient_data", overlap, None, [])
+    first, last = min(min(views), min(streams)), max(max(views), max(streams))
+    index = pd.date_range(first, last, freq="D")
+
+    def prepared(series: Mapping[date, int]) -> pd.Series:
+        values = pd.Series(
+            {pd.Timestamp(day): float(value) for day, value in series.items()}, dtype="float64"
+        ).reindex(index)
+        return values.rolling(LAG_SMOOTHING_DAYS).mean().diff()
+
+    view_changes, stream_changes = prepared(views), prepared(streams)
+    results: list[LagCorrelation] = []
+    for lag in range(LAG_MAX_DAYS + 1):
+        value = view_changes.corr(stream_changes.shift(-lag))
+        results.append(
+            LagCorrelation(lag, None if pd.isna(value) else round(float(value), RATE_PLACES))
+        )
+    known = [row for row in results if row.correlation is not None]
+    best = max(known, key=lambda row: (row.correlation, -row.lag_days)) if known else None
+    return LagResult("ok", overlap, best.lag_days if best else None, results)
+
+
+# --- ROAS per release (SPEC 5.3.4) -------------------------------------------------------------
+
+
+def prorated_revenue(
+    monthly: Mapping[date, Decimal], *, start: date, end: date
+) -> tuple[Decimal, list[date]]:
+    """Revenue of the sale months overlapping start..end, each pro-rated by the share of its
+    days inside; also the months used (so the caller can tell whether all are reported)."""
+    total = Decimal(0)
+    months = month_range(start, end)
+    for month in months:
+        inside = (min(end, month_end(month)) - max(start, month)).days + 1
+        total += monthly.get(month, Decimal(0)) * inside / month_end(month).day
+    return total, months

@@ -1,20 +1,31 @@
-"""The revenue filters shared by the KPI API and the dashboard: parse, validate, normalise.
+"""The KPI filters shared by the API and the dashboard: parse, validate, normalise.
 
-One serializer validates `start`, `end`, `artist`, `platform` and `distributor` for both the API
-(400 with field errors) and the pages (errors shown in the filter bar), so both read a filter the
-same way. Names resolve to ids here, so the selectors and the cache keys see one normal form.
+One serializer validates `start`, `end`, `artist`, `platform`, `distributor` and `account` for
+both the API (400 with field errors) and the pages (errors shown in the filter bar), so both read
+a filter the same way. Names resolve to ids here, so the selectors and the cache keys see one
+normal form. Revenue reads the dates as sale months; daily series read them as dates (SPEC 5.1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from rest_framework import serializers
 
-from apps.warehouse.models import Artist, ArtistAlias, Distributor, Platform, normalise_name
+from apps.warehouse.models import (
+    Account,
+    Artist,
+    ArtistAlias,
+    AudienceDaily,
+    Distributor,
+    LinkAnalyticsDaily,
+    Platform,
+    SocialDaily,
+    normalise_name,
+)
 
 UNASSIGNED_ARTIST = "(unassigned)"
 FILTER_FIELDS = ("start", "end", "artist", "platform", "distributor")
@@ -22,7 +33,8 @@ FILTER_FIELDS = ("start", "end", "artist", "platform", "distributor")
 
 @dataclass(frozen=True)
 class RevenueFilters:
-    """Validated revenue filters: sale-month bounds (first days of months) and resolved ids."""
+    """Validated KPI filters: sale-month bounds (first days of months) for revenue, the exact
+    dates for daily series, resolved ids, and an account slug."""
 
     start_month: date | None = None
     end_month: date | None = None
@@ -30,6 +42,9 @@ class RevenueFilters:
     is_unassigned: bool = False
     platform_id: int | None = None
     distributor_id: int | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    account: str | None = None
 
     def cache_key(self) -> str:
         """A stable text form of the filters, part of every KPI cache key."""
@@ -40,8 +55,15 @@ class RevenueFilters:
                 "unassigned" if self.is_unassigned else str(self.artist_id or ""),
                 str(self.platform_id or ""),
                 str(self.distributor_id or ""),
+                self.start_date.isoformat() if self.start_date else "",
+                self.end_date.isoformat() if self.end_date else "",
+                self.account or "",
             ]
         )
+
+
+KpiFilters = RevenueFilters
+"""The same filters under the name the non-revenue selectors use."""
 
 
 def month_start(value: date) -> date:
@@ -49,10 +71,10 @@ def month_start(value: date) -> date:
     return value.replace(day=1)
 
 
-def _present_filters(data: Mapping[str, Any]) -> dict[str, str]:
+def _present_filters(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
     """The filter parameters that carry a value, trimmed; other query parameters are ignored."""
     present: dict[str, str] = {}
-    for name in FILTER_FIELDS:
+    for name in names:
         value = data.get(name)
         if isinstance(value, str) and value.strip():
             present[name] = value.strip()
@@ -69,13 +91,16 @@ class RevenueFilterSerializer(serializers.Serializer[Any]):
     )
     platform = serializers.CharField(required=False, help_text="Platform name (any case)")
     distributor = serializers.CharField(required=False, help_text="Distributor code")
+    account = serializers.CharField(
+        required=False, help_text="Account slug of a persona, channel or profile (`zonea0`)"
+    )
 
     class Meta:
         ref_name = "RevenueFilter"
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping):
-            data = _present_filters(data)
+            data = _present_filters(data, self.fields)
         validated: dict[str, Any] = super().to_internal_value(data)
         return validated
 
@@ -106,6 +131,21 @@ class RevenueFilterSerializer(serializers.Serializer[Any]):
             raise serializers.ValidationError(f"Unknown distributor {value!r}.")
         return distributor
 
+    def validate_account(self, value: str) -> str:
+        """The slug as stored: an Account row first, then any audience fact carrying it."""
+        for source in (
+            Account.objects.filter(slug__iexact=value).values_list("slug", flat=True),
+            SocialDaily.objects.filter(account__iexact=value).values_list("account", flat=True),
+            AudienceDaily.objects.filter(account__iexact=value).values_list("account", flat=True),
+            LinkAnalyticsDaily.objects.filter(account__iexact=value).values_list(
+                "account", flat=True
+            ),
+        ):
+            slug = source.first()
+            if slug is not None:
+                return slug
+        raise serializers.ValidationError(f"Unknown account {value!r}.")
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
         if start is not None and end is not None and start > end:
@@ -125,4 +165,7 @@ class RevenueFilterSerializer(serializers.Serializer[Any]):
             is_unassigned=artist == UNASSIGNED_ARTIST,
             platform_id=data["platform"].pk if "platform" in data else None,
             distributor_id=data["distributor"].pk if "distributor" in data else None,
+            start_date=start,
+            end_date=end,
+            account=data.get("account"),
         )

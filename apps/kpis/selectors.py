@@ -8,22 +8,52 @@ normalised filters, so a finished load makes every older entry unreachable.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Generic, TypeVar
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 
 from apps.kpis import calculations
 from apps.kpis.calculations import DelayDistribution, MonthlyRevenueRow
 from apps.kpis.filters import UNASSIGNED_ARTIST, RevenueFilters
-from apps.warehouse.models import Artist, Distributor, Platform, StatementLine, WarehouseLoad
+from apps.kpis.models import Alert, Goal, KpiSetting, kpi_settings_version
+from apps.warehouse.models import (
+    Account,
+    AdPerformanceDaily,
+    AdPerformancePeriod,
+    Artist,
+    AudienceDaily,
+    Campaign,
+    DailyStream,
+    Distributor,
+    LinkAnalyticsDaily,
+    Platform,
+    SocialDaily,
+    StatementLine,
+    TrackSplit,
+    WarehouseLoad,
+)
 
 KPI_CACHE_TIMEOUT_S = 24 * 3600
 _T = TypeVar("_T")
@@ -116,7 +146,8 @@ def warehouse_snapshot_get() -> WarehouseSnapshot:
 
 
 def _cached(name: str, snapshot: WarehouseSnapshot, key: str, compute: Callable[[], _T]) -> _T:
-    cache_key = f"kpis:{name}:{snapshot.version}:{key}"
+    # The settings version makes an edited goal, threshold or window reach every cached KPI.
+    cache_key = f"kpis:{name}:{snapshot.version}:{kpi_settings_version()}:{key}"
     value: _T | None = cache.get(cache_key)
     if value is None:
         value = compute()
@@ -188,18 +219,21 @@ def _kpi_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> KpiSum
     )
     revenue = calculations.money(totals["revenue"] or 0)
     units = int(totals["units"] or 0)
+    streams = daily_streams(filters).aggregate(total=Sum("streams"))["total"]
+    ad_days = ad_days_get(filters)
     return KpiSummary(
         total_revenue_usd=revenue,
         total_units=units,
         revenue_per_unit_usd=calculations.per_unit(revenue, units),
-        # Streams come from the distributors' daily stream charts (the streams dataset); with no
-        # stream data loaded the correct total is 0, never statement quantities.
-        total_streams=0,
+        # Streams come from the distributors' daily stream charts, never statement quantities
+        # nor S4A; they have no artist, so the artist filter does not narrow them.
+        total_streams=int(streams or 0),
         artist_count=totals["artists"],
         track_count=totals["tracks"],
         top_artist=top["artist__name"] if top else None,
-        # Ad spend comes from the Meta Ads dataset; without it the spend is 0.
-        ad_spend_usd=calculations.money(0),
+        ad_spend_usd=calculations.money(
+            sum((day.spend_usd for day in ad_days.values()), Decimal(0))
+        ),
         as_of=snapshot.as_of,
     )
 
@@ -294,12 +328,16 @@ def _revenue_monthly(
         revenue = calculations.revenue_from_history(history)
     else:
         revenue = _revenue_frame(_statement_lines(filters, with_dates=False))
+    # Streams have no artist: one artist's expected revenue is its run-rate alone.
+    is_label_wide = filters.artist_id is None and not filters.is_unassigned
     rows: list[MonthlyRevenueRow] = calculations.monthly_revenue_rows(
         history=history,
         revenue=revenue,
         today=today,
         start_month=filters.start_month,
         end_month=filters.end_month,
+        streams=monthly_streams_by_pair(statement_filters) if is_label_wide else None,
+        grace_days=kpi_setting_get(KpiSetting.Name.REPORT_GRACE_DAYS),
     )
     return RevenueList(results=rows, as_of=snapshot.as_of)
 
@@ -391,3 +429,1193 @@ def filter_options_get() -> FilterOptions:
         platforms=list(Platform.objects.order_by("name").values_list("name", flat=True)),
         distributors=list(Distributor.objects.order_by("code").values_list("code", "name")),
     )
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+KPI_SETTING_DEFAULTS = {
+    KpiSetting.Name.ATTRIBUTION_WINDOW_DAYS: 28,
+    KpiSetting.Name.REPORT_GRACE_DAYS: calculations.REPORT_GRACE_DAYS,
+}
+
+
+def kpi_setting_get(name: KpiSetting.Name) -> int:
+    """An editable KPI setting; the seeded default when its row was deleted."""
+    value = KpiSetting.objects.filter(name=name).values_list("value", flat=True).first()
+    return int(value) if value is not None else KPI_SETTING_DEFAULTS[name]
+
+
+# --- streams ----------------------------------------------------------------------------------
+
+
+def daily_streams(filters: RevenueFilters) -> QuerySet[DailyStream]:
+    """DailyStream rows in the date range (by date), platform and distributor; streams have no
+    artist or account, so those filters do not narrow them."""
+    rows = DailyStream.objects.order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(date__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(date__lte=filters.end_date)
+    if filters.platform_id is not None:
+        rows = rows.filter(platform_id=filters.platform_id)
+    if filters.distributor_id is not None:
+        rows = rows.filter(distributor_id=filters.distributor_id)
+    return rows
+
+
+def monthly_streams_by_pair(filters: RevenueFilters) -> calculations.PairMonthStreams:
+    """DailyStream sums per (distributor id, platform id) and calendar month, all dates."""
+    groups = (
+        daily_streams(
+            RevenueFilters(platform_id=filters.platform_id, distributor_id=filters.distributor_id)
+        )
+        .annotate(month=TruncMonth("date"))
+        .values("month", "distributor_id", "platform_id")
+        .annotate(streams=Sum("streams"))
+    )
+    streams: calculations.PairMonthStreams = defaultdict(dict)
+    for group in groups:
+        streams[(group["distributor_id"], group["platform_id"])][group["month"]] = int(
+            group["streams"]
+        )
+    return dict(streams)
+
+
+# --- Meta Ads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    """A campaign's effective parse: the override where set, else the parsed value."""
+
+    pk: int
+    name: str
+    external_id: str
+    ad_account: str
+    artist_id: int | None
+    artist: str | None
+    track_id: int | None
+    track: str | None
+    targeting: str
+
+
+def campaign_index_get() -> dict[int, CampaignInfo]:
+    """Every campaign with its effective artist (directly, or through its track), track and
+    targeting, in one query; the campaign table is small (hundreds of rows)."""
+    index: dict[int, CampaignInfo] = {}
+    campaigns = Campaign.objects.select_related(
+        "artist", "track__artist", "override_artist", "override_track__artist"
+    ).order_by()
+    for campaign in campaigns:
+        track = campaign.override_track or campaign.track
+        artist = campaign.override_artist or campaign.artist or (track.artist if track else None)
+        index[campaign.pk] = CampaignInfo(
+            pk=campaign.pk,
+            name=campaign.name,
+            external_id=campaign.external_id,
+            ad_account=campaign.ad_account,
+            artist_id=artist.pk if artist else None,
+            artist=artist.name if artist else None,
+            track_id=track.pk if track else None,
+            track=track.title if track else None,
+            targeting=campaign.override_targeting or campaign.targeting,
+        )
+    return index
+
+
+def _campaign_matches(info: CampaignInfo, filters: RevenueFilters) -> bool:
+    if filters.is_unassigned and info.artist_id is not None:
+        return False
+    if filters.artist_id is not None and info.artist_id != filters.artist_id:
+        return False
+    return filters.account is None or info.ad_account.casefold() == filters.account.casefold()
+
+
+def ad_days_get(
+    filters: RevenueFilters, *, index: dict[int, CampaignInfo] | None = None
+) -> dict[tuple[int, date], calculations.AdDay]:
+    """Per (campaign, date) in the date range: the finest grain's spend, impressions and clicks
+    and the coarsest grain's reach. Artist and account filters select campaigns."""
+    rows = AdPerformanceDaily.objects.order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(date__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(date__lte=filters.end_date)
+    if filters.artist_id is not None or filters.is_unassigned or filters.account is not None:
+        index = index if index is not None else campaign_index_get()
+        rows = rows.filter(
+            campaign_id__in=[pk for pk, info in index.items() if _campaign_matches(info, filters)]
+        )
+    groups = rows.values("campaign_id", "date", "grain").annotate(
+        spend=Sum("spend_usd"),
+        impressions=Sum("impressions"),
+        clicks=Sum("clicks"),
+        max_reach=Max("reach"),
+    )
+    return calculations.finest_grain_days(
+        calculations.AdGroup(
+            campaign_id=group["campaign_id"],
+            date=group["date"],
+            grain=group["grain"],
+            spend_usd=group["spend"] or Decimal(0),
+            impressions=int(group["impressions"] or 0),
+            clicks=int(group["clicks"] or 0),
+            max_reach=group["max_reach"],
+        )
+        for group in groups
+    )
+
+
+# --- revenue by track, distributor, territory ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackRevenue:
+    track: str
+    isrc: str | None
+    artist: str
+    revenue_usd: Decimal
+    units: int
+    net_revenue_usd: Decimal
+
+
+@dataclass(frozen=True)
+class DistributorRevenue:
+    distributor: str
+    revenue_usd: Decimal
+    units: int
+    streams: int
+
+
+@dataclass(frozen=True)
+class TerritoryRevenue:
+    territory: str
+    revenue_usd: Decimal
+    units: int
+    line_count: int
+
+
+UNASSIGNED_TRACK = "(unassigned)"
+UNKNOWN_TERRITORY = "(unknown)"
+_POSITIVE_EARNINGS = Sum(
+    Case(When(earnings_usd__gt=0, then=F("earnings_usd")), default=Value(Decimal(0)))
+)
+
+
+def revenue_by_track_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[TrackRevenue]:
+    """Gross and net (after splits, SPEC 5.3.3) revenue per track, highest gross first; lines
+    with no resolved track are one "(unassigned)" row, kept whole (no split)."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "track", snapshot, filters.cache_key(), lambda: _revenue_by_track(filters, snapshot)
+    )
+
+
+def _revenue_by_track(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[TrackRevenue]:
+    groups = (
+        _statement_lines(filters)
+        .annotate(month=TruncMonth("sale_month"))
+        .values("track_id", "track__title", "track__isrc", "track__artist__name", "month")
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"), positive=_POSITIVE_EARNINGS)
+    )
+    tracks: dict[int | None, dict[str, Any]] = {}
+    for group in groups:
+        track = tracks.setdefault(
+            group["track_id"],
+            {"group": group, "revenue": Decimal(0), "units": 0, "slices": {}},
+        )
+        track["revenue"] += group["revenue"]
+        track["units"] += int(group["units"])
+        track["slices"][group["month"]] = calculations.MonthSlice(
+            gross=group["revenue"], positive=group["positive"]
+        )
+    paid = _paid_to_parties({pk: track["slices"] for pk, track in tracks.items() if pk is not None})
+    rows = [
+        TrackRevenue(
+            track=track["group"]["track__title"] or UNASSIGNED_TRACK,
+            isrc=track["group"]["track__isrc"] if pk is not None else None,
+            artist=track["group"]["track__artist__name"] or UNASSIGNED_ARTIST,
+            revenue_usd=calculations.money(track["revenue"]),
+            units=track["units"],
+            net_revenue_usd=calculations.money(track["revenue"] - paid.get(pk, Decimal(0))),
+        )
+        for pk, track in tracks.items()
+    ]
+    rows.sort(key=lambda row: (-row.revenue_usd, row.track, row.isrc or ""))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def _paid_to_parties(
+    slices: dict[int, dict[date, calculations.MonthSlice]],
+) -> dict[int, Decimal]:
+    """Per track with splits: what goes to parties that are not the label, out of `slices`.
+    Fees recoup over the track's whole history, so it is read for the tracks with splits."""
+    splits: dict[int, list[calculations.Split]] = defaultdict(list)
+    for split in TrackSplit.objects.filter(track_id__in=list(slices)).order_by(
+        "effective_from", "party"
+    ):
+        splits[split.track_id].append(
+            calculations.Split(
+                party=split.party,
+                share=split.share,
+                effective_from=split.effective_from,
+                effective_to=split.effective_to,
+                flat_fee_usd=split.flat_fee_usd,
+                is_label=split.is_label,
+            )
+        )
+    if not splits:
+        return {}
+    history: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    groups = (
+        StatementLine.objects.filter(track_id__in=list(splits))
+        .annotate(month=TruncMonth("sale_month"))
+        .values("track_id", "month")
+        .annotate(positive=_POSITIVE_EARNINGS)
+        .order_by()
+    )
+    for group in groups:
+        history[group["track_id"]][group["month"]] = group["positive"]
+    return {
+        pk: calculations.paid_to_parties(
+            track_splits, month_positive=history[pk], slices=slices[pk]
+        )
+        for pk, track_splits in splits.items()
+    }
+
+
+def revenue_by_distributor_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[DistributorRevenue]:
+    """Revenue and units per distributor (sale months in range) with its DailyStream streams
+    (dates in range), highest revenue first."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "distributor",
+        snapshot,
+        filters.cache_key(),
+        lambda: _revenue_by_distributor(filters, snapshot),
+    )
+
+
+def _revenue_by_distributor(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[DistributorRevenue]:
+    totals: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"revenue": Decimal(0), "units": 0, "streams": 0}
+    )
+    for group in (
+        _statement_lines(filters)
+        .values("distributor__code")
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"))
+    ):
+        totals[group["distributor__code"]]["revenue"] = group["revenue"]
+        totals[group["distributor__code"]]["units"] = int(group["units"])
+    for group in daily_streams(filters).values("distributor__code").annotate(s=Sum("streams")):
+        totals[group["distributor__code"]]["streams"] = int(group["s"])
+    rows = [
+        DistributorRevenue(
+            distributor=code,
+            revenue_usd=calculations.money(total["revenue"]),
+            units=total["units"],
+            streams=total["streams"],
+        )
+        for code, total in totals.items()
+    ]
+    rows.sort(key=lambda row: (-row.revenue_usd, row.distributor))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def revenue_by_territory_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[TerritoryRevenue]:
+    """Revenue, units and lines per territory code, highest revenue first."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "territory", snapshot, filters.cache_key(), lambda: _revenue_by_territory(filters, snapshot)
+    )
+
+
+def _revenue_by_territory(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[TerritoryRevenue]:
+    groups = (
+        _statement_lines(filters)
+        .values("territory__code")
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"), line_count=Count("pk"))
+    )
+    rows = [
+        TerritoryRevenue(
+            territory=group["territory__code"] or UNKNOWN_TERRITORY,
+            revenue_usd=calculations.money(group["revenue"]),
+            units=int(group["units"]),
+            line_count=group["line_count"],
+        )
+        for group in groups
+    ]
+    rows.sort(key=lambda row: (-row.revenue_usd, row.territory))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+# --- ledger -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    sale_month: date
+    distributor: str
+    status: str
+    report_by: date
+    lines: int
+    revenue_usd: Decimal
+    expected_revenue_usd: Decimal
+    missing_platforms: list[str]
+
+
+def revenue_ledger_list(
+    *, filters: RevenueFilters, today: date, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[LedgerRow]:
+    """Per sale month and distributor: reporting status, report-by date, lines, revenue and
+    expected revenue (SPEC 5.3.2). Judged on every line, so the artist filter does not apply."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    key = f"{filters.cache_key()}:{today.isoformat()}"
+    return _cached("ledger", snapshot, key, lambda: _revenue_ledger(filters, today, snapshot))
+
+
+def _revenue_ledger(
+    filters: RevenueFilters, today: date, snapshot: WarehouseSnapshot
+) -> RevenueList[LedgerRow]:
+    statement_filters = RevenueFilters(
+        platform_id=filters.platform_id, distributor_id=filters.distributor_id
+    )
+    history = _history_frame(_statement_lines(statement_filters))
+    rows = calculations.ledger_rows(
+        history,
+        today=today,
+        streams=monthly_streams_by_pair(statement_filters),
+        grace_days=kpi_setting_get(KpiSetting.Name.REPORT_GRACE_DAYS),
+        start_month=filters.start_month,
+        end_month=filters.end_month,
+    )
+    codes = dict(Distributor.objects.values_list("pk", "code"))
+    platforms = dict(Platform.objects.values_list("pk", "name"))
+    results = [
+        LedgerRow(
+            sale_month=row.sale_month,
+            distributor=codes[row.distributor],
+            status=row.status.value,
+            report_by=row.report_by,
+            lines=row.lines,
+            revenue_usd=row.revenue_usd,
+            expected_revenue_usd=row.expected_revenue_usd,
+            missing_platforms=sorted(platforms[pk] for pk in row.missing_platforms),
+        )
+        for row in rows
+    ]
+    return RevenueList(results=results, as_of=snapshot.as_of)
+
+
+# --- streaming --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyStreamRow:
+    date: date
+    platform: str
+    distributor: str
+    streams: int
+
+
+@dataclass(frozen=True)
+class NamedStreams:
+    name: str
+    streams: int
+
+
+@dataclass(frozen=True)
+class StreamingSummary:
+    total_streams: int
+    by_platform: list[NamedStreams]
+    by_distributor: list[NamedStreams]
+    daily_average: float
+    first_date: date | None
+    last_date: date | None
+    as_of: datetime | None
+
+
+def kpi_realtime_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[calculations.RealtimeRow]:
+    """Per platform, the latest complete day (present for every distributor reporting the
+    platform) vs the day before, summed over distributors (SPEC 5.2)."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached("realtime", snapshot, filters.cache_key(), lambda: _realtime(filters, snapshot))
+
+
+def _realtime(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[calculations.RealtimeRow]:
+    # `start` does not apply: the latest complete day is the newest one up to `end`.
+    rows = daily_streams(dataclasses.replace(filters, start_date=None))
+    latest = calculations.latest_complete_days(
+        (group["platform__name"], group["distributor_id"], group["newest"])
+        for group in rows.values("platform__name", "distributor_id").annotate(newest=Max("date"))
+    )
+    if not latest:
+        return RevenueList(results=[], as_of=snapshot.as_of)
+    days = set(latest.values()) | {day - timedelta(days=1) for day in latest.values()}
+    streams = {
+        (group["platform__name"], group["date"]): int(group["streams"])
+        for group in rows.filter(date__in=days)
+        .values("platform__name", "date")
+        .annotate(streams=Sum("streams"))
+    }
+    return RevenueList(results=calculations.realtime_rows(latest, streams), as_of=snapshot.as_of)
+
+
+def streaming_daily_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[DailyStreamRow]:
+    """DailyStream rows by date, platform and distributor."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "streaming_daily",
+        snapshot,
+        filters.cache_key(),
+        lambda: _streaming_daily(filters, snapshot),
+    )
+
+
+def _streaming_daily(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[DailyStreamRow]:
+    rows = (
+        daily_streams(filters)
+        .order_by("date", "platform__name", "distributor__code")
+        .values_list("date", "platform__name", "distributor__code", "streams")
+    )
+    return RevenueList(
+        results=[DailyStreamRow(d, platform, code, int(n)) for d, platform, code, n in rows],
+        as_of=snapshot.as_of,
+    )
+
+
+def streaming_summary_get(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> StreamingSummary:
+    """Total, per platform and distributor, the average per distinct date, first/last date."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "streaming_summary",
+        snapshot,
+        filters.cache_key(),
+        lambda: _streaming_summary(filters, snapshot),
+    )
+
+
+def _streaming_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> StreamingSummary:
+    rows = daily_streams(filters)
+    by_platform = _named_streams(rows, "platform__name")
+    totals = rows.aggregate(
+        total=Sum("streams"), days=Count("date", distinct=True), first=Min("date"), last=Max("date")
+    )
+    total = int(totals["total"] or 0)
+    return StreamingSummary(
+        total_streams=total,
+        by_platform=by_platform,
+        by_distributor=_named_streams(rows, "distributor__code"),
+        daily_average=round(total / totals["days"], 4) if totals["days"] else 0.0,
+        first_date=totals["first"],
+        last_date=totals["last"],
+        as_of=snapshot.as_of,
+    )
+
+
+def _named_streams(rows: QuerySet[DailyStream], field: str) -> list[NamedStreams]:
+    named = [
+        NamedStreams(group[field], int(group["streams"]))
+        for group in rows.values(field).annotate(streams=Sum("streams"))
+    ]
+    return sorted(named, key=lambda row: (-row.streams, row.name))
+
+
+def streaming_growth_list(
+    *,
+    filters: RevenueFilters,
+    period: calculations.Period,
+    today: date,
+    snapshot: WarehouseSnapshot | None = None,
+) -> RevenueList[calculations.GrowthRow]:
+    """Streams per complete calendar day, ISO week or month vs the period before; the last 12
+    periods unless start/end narrow them."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    key = f"{filters.cache_key()}:{period.value}:{today.isoformat()}"
+    return _cached(
+        "streaming_growth",
+        snapshot,
+        key,
+        lambda: _streaming_growth(filters, period, today, snapshot),
+    )
+
+
+GROWTH_DEFAULT_PERIODS = 12
+
+
+def _streaming_growth(
+    filters: RevenueFilters, period: calculations.Period, today: date, snapshot: WarehouseSnapshot
+) -> RevenueList[calculations.GrowthRow]:
+    first, last = calculations.growth_periods(
+        period=period,
+        today=today,
+        start=filters.start_date,
+        end=filters.end_date,
+        count=GROWTH_DEFAULT_PERIODS,
+    )
+    rows = daily_streams(dataclasses.replace(filters, start_date=None, end_date=None))
+    rows = rows.filter(date__lt=calculations.shift_period(last, period, 1))
+    daily = {
+        group["date"]: int(group["streams"])
+        for group in rows.filter(date__gte=_growth_floor(first, period))
+        .values("date")
+        .annotate(streams=Sum("streams"))
+    }
+    if filters.start_date is not None:
+        # A wide start begins at the first period with data, not at year 1.
+        in_range = [day for day in daily if day >= first]
+        if not in_range:
+            return RevenueList(results=[], as_of=snapshot.as_of)
+        first = max(first, calculations.period_start(min(in_range), period))
+    return RevenueList(
+        results=calculations.growth_rows(daily, period=period, first=first, last=last),
+        as_of=snapshot.as_of,
+    )
+
+
+def _growth_floor(first: date, period: calculations.Period) -> date:
+    """The start of the period before `first`, or `first` itself at the calendar's start."""
+    try:
+        return calculations.shift_period(first, period, -1)
+    except (OverflowError, ValueError):
+        return first
+
+
+# --- marketing --------------------------------------------------------------------------------
+
+
+class ReachBasis(StrEnum):
+    LIFETIME = "lifetime"
+    MONTH = "month"
+    MAX_DAILY = "max_daily"  # a lower bound of the period's reach
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign: str
+    external_id: str
+    artist: str | None
+    track: str | None
+    targeting: str
+    spend_usd: Decimal
+    impressions: int
+    clicks: int
+    reach: int | None
+    reach_basis: str
+    ctr: float
+    cpc_usd: Decimal
+    cpm_usd: Decimal
+
+
+@dataclass(frozen=True)
+class ArtistMarketingRow:
+    artist: str
+    spend_usd: Decimal
+    impressions: int
+    clicks: int
+    revenue_usd: Decimal
+    roas: float
+
+
+def marketing_campaign_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[CampaignRow]:
+    """Per campaign with delivery in range: finest-grain sums, reach by SPEC 5.2's rules (never
+    a sum), CTR, CPC and CPM; highest spend first."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "campaigns", snapshot, filters.cache_key(), lambda: _campaigns(filters, snapshot)
+    )
+
+
+def _reach_window(filters: RevenueFilters) -> tuple[ReachBasis, date | None, date | None]:
+    start, end = filters.start_date, filters.end_date
+    if start is None and end is None:
+        return ReachBasis.LIFETIME, None, None
+    if (
+        start is not None
+        and end is not None
+        and start.day == 1
+        and end == calculations.month_end(start)
+    ):
+        return ReachBasis.MONTH, start, end
+    return ReachBasis.MAX_DAILY, None, None
+
+
+def _period_reach(basis: ReachBasis, start: date | None, end: date | None) -> dict[int, int]:
+    """Campaign-grain reach of the exact month, or of the lifetime: the largest reach stored
+    for the campaign, since no window inside the lifetime can reach more people."""
+    if basis is ReachBasis.MAX_DAILY:
+        return {}
+    periods = AdPerformancePeriod.objects.filter(grain="campaign", reach__isnull=False)
+    if basis is ReachBasis.MONTH:
+        periods = periods.filter(period_start=start, period_end=end)
+    return {
+        group["campaign_id"]: group["largest"]
+        for group in periods.values("campaign_id").annotate(largest=Max("reach")).order_by()
+    }
+
+
+def _campaigns(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> RevenueList[CampaignRow]:
+    index = campaign_index_get()
+    days = ad_days_get(filters, index=index)
+    totals: dict[int, dict[str, Any]] = {}
+    for (campaign_id, _day), ad_day in days.items():
+        total = totals.setdefault(
+            campaign_id, {"spend": Decimal(0), "impressions": 0, "clicks": 0, "reach": None}
+        )
+        total["spend"] += ad_day.spend_usd
+        total["impressions"] += ad_day.impressions
+        total["clicks"] += ad_day.clicks
+        if ad_day.reach is not None:
+            total["reach"] = max(total["reach"] or 0, ad_day.reach)
+    basis, start, end = _reach_window(filters)
+    period_reach = _period_reach(basis, start, end)
+    rows = []
+    for campaign_id, total in totals.items():
+        info = index[campaign_id]
+        has_period = campaign_id in period_reach
+        spend = calculations.money(total["spend"])
+        rows.append(
+            CampaignRow(
+                campaign=info.name,
+                external_id=info.external_id,
+                artist=info.artist,
+                track=info.track,
+                targeting=info.targeting,
+                spend_usd=spend,
+                impressions=total["impressions"],
+                clicks=total["clicks"],
+                reach=period_reach[campaign_id] if has_period else total["reach"],
+                reach_basis=basis.value if has_period else ReachBasis.MAX_DAILY.value,
+                ctr=calculations.fraction(total["clicks"], total["impressions"]),
+                cpc_usd=calculations.cost_per(spend, total["clicks"]),
+                cpm_usd=calculations.cost_per(spend, total["impressions"], per=1000),
+            )
+        )
+    rows.sort(key=lambda row: (-row.spend_usd, row.campaign, row.external_id))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def marketing_artist_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[ArtistMarketingRow]:
+    """Per artist with ad delivery in range: spend on its campaigns (directly or through its
+    tracks), the revenue of its tracks in the sale months of the range, and ROAS."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "marketing_artists",
+        snapshot,
+        filters.cache_key(),
+        lambda: _marketing_artists(filters, snapshot),
+    )
+
+
+def _marketing_artists(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[ArtistMarketingRow]:
+    index = campaign_index_get()
+    totals: dict[int | None, dict[str, Any]] = {}
+    for (campaign_id, _day), ad_day in ad_days_get(filters, index=index).items():
+        info = index[campaign_id]
+        total = totals.setdefault(
+            info.artist_id,
+            {
+                "name": info.artist or UNASSIGNED_ARTIST,
+                "spend": Decimal(0),
+                "impressions": 0,
+                "clicks": 0,
+            },
+        )
+        total["spend"] += ad_day.spend_usd
+        total["impressions"] += ad_day.impressions
+        total["clicks"] += ad_day.clicks
+    revenue_filters = dataclasses.replace(filters, platform_id=None, distributor_id=None)
+    revenue = (
+        dict(
+            _statement_lines(revenue_filters)
+            .filter(track__artist_id__in=[pk for pk in totals if pk is not None])
+            .values_list("track__artist_id")
+            .annotate(revenue=Sum("earnings_usd"))
+        )
+        if any(pk is not None for pk in totals)
+        else {}
+    )
+    rows = []
+    for artist_id, total in totals.items():
+        spend = calculations.money(total["spend"])
+        earned = (
+            calculations.money(revenue.get(artist_id, 0)) if artist_id else calculations.money(0)
+        )
+        rows.append(
+            ArtistMarketingRow(
+                artist=total["name"],
+                spend_usd=spend,
+                impressions=total["impressions"],
+                clicks=total["clicks"],
+                revenue_usd=earned,
+                roas=calculations.fraction(float(earned), float(spend)),
+            )
+        )
+    rows.sort(key=lambda row: (-row.spend_usd, row.artist))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+# --- audience ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TikTokAudienceRow:
+    account: str
+    artist: str | None
+    video_views: int
+    profile_views: int
+    likes: int
+    comments: int
+    shares: int
+    engagement_rate: float
+    followers: int | None
+
+
+@dataclass(frozen=True)
+class SpotifyAudienceRow:
+    artist: str
+    account: str
+    date: date
+    listeners: int | None
+    streams: int | None
+    followers: int | None
+
+
+@dataclass(frozen=True)
+class LinkDay:
+    date: date
+    views: int
+    clicks: int
+
+
+@dataclass(frozen=True)
+class LinktreeAudience:
+    total_views: int
+    total_clicks: int
+    click_through_rate: float
+    results: list[LinkDay]
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class InstagramAudienceRow:
+    account: str
+    artist: str | None
+    views: int
+    reach: int
+    profile_views: int
+    likes: int
+    comments: int
+    shares: int
+    engagement_rate: float
+    followers: int | None
+
+
+@dataclass(frozen=True)
+class YouTubeAudienceRow:
+    account: str
+    artist: str | None
+    views: int
+    engaged_views: int
+    watch_minutes: int
+    likes: int
+    comments: int
+    shares: int
+    subscribers_gained: int
+    subscribers_lost: int
+    engagement_rate: float
+    subscribers: int | None
+
+
+def _account_artists(source: str) -> dict[str, str]:
+    """Account slug -> artist name for one source's accounts mapped to an artist."""
+    return dict(
+        Account.objects.filter(source=source, artist__isnull=False).values_list(
+            "slug", "artist__name"
+        )
+    )
+
+
+def _social_rows(platform: str, filters: RevenueFilters) -> QuerySet[SocialDaily]:
+    rows = SocialDaily.objects.filter(platform=platform).order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(date__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(date__lte=filters.end_date)
+    if filters.account is not None:
+        rows = rows.filter(account=filters.account)
+    if filters.artist_id is not None or filters.is_unassigned:
+        mapped = Account.objects.filter(source=platform, artist__isnull=False)
+        if filters.is_unassigned:
+            rows = rows.exclude(account__in=mapped.values("slug"))
+        else:
+            rows = rows.filter(
+                account__in=mapped.filter(artist_id=filters.artist_id).values("slug")
+            )
+    return rows
+
+
+_SOCIAL_SUMS = ("views", "engaged_views", "profile_views", "likes", "comments", "shares", "reach")
+
+
+def _social_totals(platform: str, filters: RevenueFilters) -> dict[str, dict[str, Any]]:
+    """Per account: sums over the range and the latest known followers total (up to `end`)."""
+    rows = _social_rows(platform, filters)
+    sums = {
+        group["account"]: group
+        for group in rows.values("account").annotate(
+            **{name: Sum(name) for name in _SOCIAL_SUMS},
+            watch_minutes=Sum("watch_minutes"),
+            subscribers_gained=Sum("subscribers_gained"),
+            subscribers_lost=Sum("subscribers_lost"),
+        )
+    }
+    # The follower count is a running total: the latest known, even from before `start`.
+    latest_rows = _social_rows(platform, dataclasses.replace(filters, start_date=None)).filter(
+        account__in=list(sums), followers_total__isnull=False
+    )
+    newest = latest_rows.values("account").annotate(newest=Max("date"))
+    followers = dict(
+        latest_rows.filter(
+            Exists(newest.filter(account=OuterRef("account"), newest=OuterRef("date")))
+        ).values_list("account", "followers_total")
+    )
+    for account, group in sums.items():
+        group["followers"] = followers.get(account)
+    return sums
+
+
+def _count(value: int | None) -> int:
+    return int(value or 0)
+
+
+def audience_tiktok_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[TikTokAudienceRow]:
+    """Per TikTok account: sums over the range, engagement rate from the sums, latest followers."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached("tiktok", snapshot, filters.cache_key(), lambda: _tiktok(filters, snapshot))
+
+
+def _tiktok(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> RevenueList[TikTokAudienceRow]:
+    artists = _account_artists("tiktok")
+    rows = []
+    for account, total in sorted(_social_totals("tiktok", filters).items()):
+        views = _count(total["views"])
+        engaged = _count(total["likes"]) + _count(total["comments"]) + _count(total["shares"])
+        rows.append(
+            TikTokAudienceRow(
+                account=account,
+                artist=artists.get(account),
+                video_views=views,
+                profile_views=_count(total["profile_views"]),
+                likes=_count(total["likes"]),
+                comments=_count(total["comments"]),
+                shares=_count(total["shares"]),
+                engagement_rate=calculations.fraction(engaged, views),
+                followers=total["followers"],
+            )
+        )
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def audience_instagram_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[InstagramAudienceRow]:
+    """Per Instagram account: sums over the range (views continue impressions before the
+    switch), engagement rate over views, latest followers."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "instagram", snapshot, filters.cache_key(), lambda: _instagram(filters, snapshot)
+    )
+
+
+def _instagram(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[InstagramAudienceRow]:
+    artists = _account_artists("instagram")
+    rows = []
+    for account, total in sorted(_social_totals("instagram", filters).items()):
+        views = _count(total["views"])
+        engaged = _count(total["likes"]) + _count(total["comments"]) + _count(total["shares"])
+        rows.append(
+            InstagramAudienceRow(
+                account=account,
+                artist=artists.get(account),
+                views=views,
+                reach=_count(total["reach"]),
+                profile_views=_count(total["profile_views"]),
+                likes=_count(total["likes"]),
+                comments=_count(total["comments"]),
+                shares=_count(total["shares"]),
+                engagement_rate=calculations.fraction(engaged, views),
+                followers=total["followers"],
+            )
+        )
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def audience_youtube_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[YouTubeAudienceRow]:
+    """Per YouTube channel: sums over the range, engagement rate over views, latest
+    subscribers (the channel's followers total)."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached("youtube", snapshot, filters.cache_key(), lambda: _youtube(filters, snapshot))
+
+
+def _youtube(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[YouTubeAudienceRow]:
+    artists = _account_artists("youtube")
+    rows = []
+    for account, total in sorted(_social_totals("youtube", filters).items()):
+        views = _count(total["views"])
+        engaged = _count(total["likes"]) + _count(total["comments"]) + _count(total["shares"])
+        rows.append(
+            YouTubeAudienceRow(
+                account=account,
+                artist=artists.get(account),
+                views=views,
+                engaged_views=_count(total["engaged_views"]),
+                watch_minutes=_count(total["watch_minutes"]),
+                likes=_count(total["likes"]),
+                comments=_count(total["comments"]),
+                shares=_count(total["shares"]),
+                subscribers_gained=_count(total["subscribers_gained"]),
+                subscribers_lost=_count(total["subscribers_lost"]),
+                engagement_rate=calculations.fraction(engaged, views),
+                subscribers=total["followers"],
+            )
+        )
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def _audience_rows(filters: RevenueFilters) -> QuerySet[AudienceDaily]:
+    rows = AudienceDaily.objects.order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(date__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(date__lte=filters.end_date)
+    if filters.account is not None:
+        rows = rows.filter(account=filters.account)
+    if filters.is_unassigned:
+        rows = rows.filter(artist__isnull=True)
+    elif filters.artist_id is not None:
+        rows = rows.filter(artist_id=filters.artist_id)
+    return rows
+
+
+def audience_spotify_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[SpotifyAudienceRow]:
+    """Per S4A account (one per artist): its latest day in the range."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached("spotify", snapshot, filters.cache_key(), lambda: _spotify(filters, snapshot))
+
+
+def _spotify(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[SpotifyAudienceRow]:
+    rows = _audience_rows(filters)
+    newest = rows.values("account").annotate(newest=Max("date"))
+    latest = rows.filter(
+        Exists(newest.filter(account=OuterRef("account"), newest=OuterRef("date")))
+    ).values_list("account", "artist__name", "date", "listeners", "streams", "followers")
+    results = [
+        SpotifyAudienceRow(
+            artist=artist or UNASSIGNED_ARTIST,
+            account=account,
+            date=day,
+            listeners=listeners,
+            streams=streams,
+            followers=followers,
+        )
+        for account, artist, day, listeners, streams, followers in latest
+    ]
+    results.sort(key=lambda row: (row.artist, row.account))
+    return RevenueList(results=results, as_of=snapshot.as_of)
+
+
+def audience_linktree_get(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> LinktreeAudience:
+    """Linktree views and clicks per day (summed over accounts), totals and CTR (may exceed 1)."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached("linktree", snapshot, filters.cache_key(), lambda: _linktree(filters, snapshot))
+
+
+def _linktree(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> LinktreeAudience:
+    rows = LinkAnalyticsDaily.objects.order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(date__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(date__lte=filters.end_date)
+    if filters.account is not None:
+        rows = rows.filter(account=filters.account)
+    days = [
+        LinkDay(group["date"], int(group["views"]), int(group["clicks"]))
+        for group in rows.values("date")
+        .annotate(views=Sum("views"), clicks=Sum("clicks"))
+        .order_by("date")
+    ]
+    views, clicks = sum(day.views for day in days), sum(day.clicks for day in days)
+    return LinktreeAudience(
+        total_views=views,
+        total_clicks=clicks,
+        click_through_rate=calculations.fraction(clicks, views),
+        results=days,
+        as_of=snapshot.as_of,
+    )
+
+
+def audience_tiktok_lag_get(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> dict[str, Any]:
+    """SPEC 5.3.5 for one TikTok account and its artist: correlation of views with the
+    artist's S4A streams at lags 0..84 days (dates in range)."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "tiktok_lag", snapshot, filters.cache_key(), lambda: _tiktok_lag(filters, snapshot)
+    )
+
+
+def _tiktok_lag(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> dict[str, Any]:
+    account = filters.account
+    artist = _account_artists("tiktok").get(account or "")
+    views = dict(
+        _social_rows("tiktok", filters).filter(views__isnull=False).values_list("date", "views")
+    )
+    streams: dict[date, int] = {}
+    if artist is not None:
+        streams = dict(
+            _audience_rows(dataclasses.replace(filters, account=None, is_unassigned=False))
+            .filter(artist__name=artist, streams__isnull=False)
+            .values("date")
+            .annotate(total=Sum("streams"))
+            .values_list("date", "total")
+        )
+    result = calculations.lag_correlations(views, streams)
+    return {
+        "account": account,
+        "artist": artist,
+        "status": result.status,
+        "best_lag_days": result.best_lag_days,
+        "overlap_days": result.overlap_days,
+        "results": result.results,
+        "as_of": snapshot.as_of,
+    }
+
+
+# --- goals ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    goal: str
+    unit: str
+    target: Decimal
+    current: Decimal
+    progress: float
+    status: str
+
+
+def kpi_goal_list(
+    *, today: date, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[GoalRow]:
+    """Every active goal with its current value, progress and status (SPEC 5.4)."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached("goals", snapshot, today.isoformat(), lambda: _goals(today, snapshot))
+
+
+def latest_reported_months(*, today: date, count: int) -> list[tuple[date, Decimal]]:
+    """The `count` most recent sale months with status `reported`, newest first, with revenue."""
+    history = _history_frame(_statement_lines(RevenueFilters()))
+    statuses = calculations.month_statuses(
+        history, today=today, grace_days=kpi_setting_get(KpiSetting.Name.REPORT_GRACE_DAYS)
+    )
+    revenue: dict[date, Decimal] = defaultdict(Decimal)
+    for row in history.itertuples(index=False):
+        revenue[row.sale_month] += row.revenue
+    reported = sorted(
+        (m for m, status in statuses.items() if status is calculations.MonthStatus.REPORTED),
+        reverse=True,
+    )
+    return [(month, calculations.money(revenue[month])) for month in reported[:count]]
+
+
+def _goal_current(name: str, today: date) -> tuple[str, Decimal, Decimal | None]:
+    """(unit, current, elapsed fraction for month-to-date goals) of one goal."""
+    if name == Goal.Name.MONTHLY_REVENUE:
+        # A completed period: the current month's delayed statements never make it look at risk.
+        months = latest_reported_months(today=today, count=1)
+        return "usd", months[0][1] if months else calculations.money(0), None
+    if name == Goal.Name.MONTHLY_STREAMS:
+        month = RevenueFilters(start_date=today.replace(day=1), end_date=today)
+        total = daily_streams(month).aggregate(total=Sum("streams"))["total"] or 0
+        return "streams", Decimal(total), calculations.elapsed_month_fraction(today)
+    newest = (
+        AudienceDaily.objects.filter(followers__isnull=False)
+        .values("account")
+        .annotate(newest=Max("date"))
+    )
+    followers = (
+        AudienceDaily.objects.filter(followers__isnull=False)
+        .filter(Exists(newest.filter(account=OuterRef("account"), newest=OuterRef("date"))))
+        .aggregate(total=Sum("followers"))["total"]
+    )
+    return "followers", Decimal(followers or 0), None
+
+
+def _goals(today: date, snapshot: WarehouseSnapshot) -> RevenueList[GoalRow]:
+    rows = []
+    for goal in Goal.objects.filter(is_active=True).order_by("name"):
+        unit, current, elapsed = _goal_current(goal.name, today)
+        progress, status = calculations.goal_progress(
+            current, goal.target, elapsed_fraction=elapsed
+        )
+        rows.append(GoalRow(goal.name, unit, goal.target, current, progress, status.value))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def kpi_alert_list(
+    *, is_acknowledged: bool | None = None, alert_type: str | None = None
+) -> QuerySet[Alert]:
+    """Stored alerts, newest first; optionally only open or acknowledged ones, or one type."""
+    alerts = Alert.objects.order_by("-created_at", "-pk")
+    if is_acknowledged is not None:
+        alerts = alerts.filter(acknowledged_at__isnull=not is_acknowledged)
+    if alert_type:
+        alerts = alerts.filter(type=alert_type)
+    return alerts

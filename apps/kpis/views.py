@@ -1,159 +1,140 @@
-"""Dashboard pages: the whole page, or with htmx only the fragment asked for."""
+"""Dashboard pages: the whole page, or with htmx only the fragment asked for, or a table as CSV.
+
+Every page is a `PageContext` subclass: the shared filter bar, the `as_of` footer, its fragments
+and its tables. Each page reads the same selectors as the API (apps/kpis/selectors.py), so a
+page and its endpoint always show the same numbers; views only arrange them.
+"""
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
-from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
+from django.views.decorators.http import require_GET, require_POST
 
-from apps.kpis.calculations import MonthlyRevenueRow, money_str
-from apps.kpis.filters import FILTER_FIELDS, RevenueFilters, RevenueFilterSerializer
-from apps.kpis.selectors import (
-    FilterOptions,
-    KpiSummary,
-    PlatformRevenue,
-    WarehouseSnapshot,
-    filter_options_get,
-    kpi_summary_get,
-    revenue_by_platform_list,
-    revenue_monthly_list,
-    statement_line_list,
-    warehouse_snapshot_get,
+from apps.kpis.models import Alert
+from apps.kpis.page_context import HtmxHttpRequest, PageContext
+from apps.kpis.pages import (
+    AlertsPage,
+    AudiencePage,
+    MarketingPage,
+    OverviewPage,
+    PaymentsPage,
+    RevenuePage,
+    StreamingPage,
 )
-from apps.warehouse.models import StatementLine
+from apps.kpis.services import kpi_alert_acknowledge
+from apps.kpis.tables import csv_response
 
-STATEMENT_LINES_PER_PAGE = 50
-DASHBOARD_TEMPLATE = "kpis/dashboard.html"
-# With htmx and no `fragment`, the filter bar and every fragment (what a filter change swaps).
-DASHBOARD_BODY_TEMPLATE = "kpis/partials/dashboard_body.html"
-DASHBOARD_FRAGMENTS = {
-    "cards": "kpis/partials/revenue_cards.html",
-    "platforms": "kpis/partials/revenue_platform_chart.html",
-    "monthly": "kpis/partials/revenue_monthly_chart.html",
-    "lines": "kpis/partials/statement_lines.html",
-    "as_of": "kpis/partials/as_of.html",
-}
+AS_OF_TEMPLATE = "kpis/partials/as_of.html"
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+__all__ = [
+    "alert_acknowledge",
+    "alerts_page",
+    "audience_page",
+    "dashboard_page",
+    "marketing_page",
+    "payments_page",
+    "revenue_page",
+    "streaming_page",
+]
 
 
-class DashboardContext:
-    """What the dashboard shows, read lazily: a fragment request runs only its own selectors."""
-
-    def __init__(self, request: HtmxHttpRequest) -> None:
-        self._request = request
-        self._serializer = RevenueFilterSerializer(data=request.GET)
-        self.is_valid = self._serializer.is_valid()
-
-    @cached_property
-    def filters(self) -> RevenueFilters | None:
-        return self._serializer.filters() if self.is_valid else None
-
-    @cached_property
-    def errors(self) -> dict[str, list[str]]:
-        return {
-            field: [str(message) for message in messages]
-            for field, messages in self._serializer.errors.items()
-        }
-
-    @cached_property
-    def values(self) -> dict[str, str]:
-        """The filter values as typed, to refill the filter bar and build fragment URLs."""
-        return {field: self._request.GET.get(field, "").strip() for field in FILTER_FIELDS}
-
-    @cached_property
-    def query(self) -> str:
-        return urlencode({field: value for field, value in self.values.items() if value})
-
-    @cached_property
-    def urls(self) -> dict[str, str]:
-        """Each fragment's own URL with the current filters (for `hx-get` refreshes), plus
-        `page_prefix`: the page URL with the filters, ready for `page=N`."""
-        base = reverse("kpis:dashboard")
-        suffix = f"&{self.query}" if self.query else ""
-        urls = {
-            name: f"{base}?{urlencode({'fragment': name})}{suffix}" for name in DASHBOARD_FRAGMENTS
-        }
-        urls["page"] = f"{base}?{self.query}" if self.query else base
-        urls["page_prefix"] = f"{base}?{self.query}&" if self.query else f"{base}?"
-        return urls
-
-    @cached_property
-    def snapshot(self) -> WarehouseSnapshot:
-        return warehouse_snapshot_get()
-
-    @cached_property
-    def summary(self) -> KpiSummary | None:
-        if self.filters is None:
-            return None
-        return kpi_summary_get(filters=self.filters, snapshot=self.snapshot)
-
-    @cached_property
-    def platforms(self) -> list[PlatformRevenue]:
-        if self.filters is None:
-            return []
-        return revenue_by_platform_list(filters=self.filters, snapshot=self.snapshot).results
-
-    @cached_property
-    def platform_chart(self) -> dict[str, list[Any]]:
-        return {
-            "labels": [row.platform for row in self.platforms],
-            "revenue": [money_str(row.revenue_usd) for row in self.platforms],
-        }
-
-    @cached_property
-    def months(self) -> list[MonthlyRevenueRow]:
-        if self.filters is None:
-            return []
-        today = timezone.now().date()
-        return revenue_monthly_list(
-            filters=self.filters, today=today, snapshot=self.snapshot
-        ).results
-
-    @cached_property
-    def monthly_chart(self) -> dict[str, list[Any]]:
-        return {
-            "labels": [row.month.strftime("%Y-%m") for row in self.months],
-            "revenue": [money_str(row.revenue_usd) for row in self.months],
-            "expected": [money_str(row.expected_revenue_usd) for row in self.months],
-            "status": [str(row.status) for row in self.months],
-        }
-
-    @cached_property
-    def lines_page(self) -> Page[StatementLine] | None:
-        if self.filters is None:
-            return None
-        paginator = Paginator(statement_line_list(filters=self.filters), STATEMENT_LINES_PER_PAGE)
-        return paginator.get_page(self._request.GET.get("page"))
-
-    @cached_property
-    def options(self) -> FilterOptions:
-        return filter_options_get()
-
-
-def _dashboard_template(request: HtmxHttpRequest) -> str:
+def _template(request: HtmxHttpRequest, page: PageContext) -> str:
     # A history restore (back button after a filter change) needs the whole page again.
     if not request.htmx or request.htmx.history_restore_request:
-        return DASHBOARD_TEMPLATE
-    return DASHBOARD_FRAGMENTS.get(request.GET.get("fragment", ""), DASHBOARD_BODY_TEMPLATE)
+        return page.spec.template
+    fragment = request.GET.get("fragment", "")
+    if fragment in page.spec.table_fragments:
+        return "kpis/partials/table_section.html"
+    if fragment == "as_of":
+        return AS_OF_TEMPLATE
+    return page.spec.fragments.get(fragment, page.spec.body_template)
+
+
+def _context(request: HtmxHttpRequest, page: PageContext) -> dict[str, Any]:
+    context: dict[str, Any] = {"page": page}
+    fragment = request.GET.get("fragment", "")
+    if request.htmx and fragment in page.spec.table_fragments:
+        context["table"] = page.tables[fragment]
+    return context
+
+
+def _export(request: HtmxHttpRequest, page: PageContext) -> HttpResponse:
+    """`?format=csv&table=<name>`: the table with the same filters as the screen."""
+    name = request.GET.get("table", "")
+    if name not in page.spec.tables:
+        raise Http404("Unknown table.")
+    if not page.is_valid:
+        # Same answer as the API for bad filters: 400 with the field errors.
+        return JsonResponse(page.errors, status=400)
+    table = page.tables[name]
+    return csv_response(table, filename=page.export_filename(name))
+
+
+def render_page(request: HtmxHttpRequest, page: PageContext) -> HttpResponse:
+    """The page, one fragment of it (htmx), or one of its tables as CSV."""
+    if request.GET.get("format") == "csv":
+        return _export(request, page)
+    response = render(request, _template(request, page), _context(request, page))
+    patch_vary_headers(response, ["HX-Request"])
+    if request.htmx and not request.GET.get("fragment"):
+        # A filter change: share the URL without the empty fields the form also sent.
+        response["HX-Push-Url"] = page.urls["page"]
+    return response
 
 
 @require_GET
 def dashboard_page(request: HtmxHttpRequest) -> HttpResponse:
-    """Revenue overview: KPI cards, platform and monthly charts, and the statement lines."""
-    response = render(
-        request, _dashboard_template(request), {"dashboard": DashboardContext(request)}
-    )
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    """Overview: KPI cards with trends, monthly actual vs expected, streams, goals, alerts."""
+    return render_page(request, OverviewPage(request))
+
+
+@require_GET
+def revenue_page(request: HtmxHttpRequest) -> HttpResponse:
+    """Revenue by platform, artist, track, distributor, territory and sale month."""
+    return render_page(request, RevenuePage(request))
+
+
+@require_GET
+def streaming_page(request: HtmxHttpRequest) -> HttpResponse:
+    """Daily streams by platform and distributor, growth, and the realtime tiles."""
+    return render_page(request, StreamingPage(request))
+
+
+@require_GET
+def marketing_page(request: HtmxHttpRequest) -> HttpResponse:
+    """Meta campaigns with their rates, and ROAS per artist."""
+    return render_page(request, MarketingPage(request))
+
+
+@require_GET
+def audience_page(request: HtmxHttpRequest) -> HttpResponse:
+    """TikTok per account, Spotify per artist and Linktree."""
+    return render_page(request, AudiencePage(request))
+
+
+@require_GET
+def payments_page(request: HtmxHttpRequest) -> HttpResponse:
+    """Payment status: the ledger, the delay histogram and per-platform medians."""
+    return render_page(request, PaymentsPage(request))
+
+
+@require_GET
+def alerts_page(request: HtmxHttpRequest) -> HttpResponse:
+    """Alerts, newest first, with an acknowledge button."""
+    return render_page(request, AlertsPage(request))
+
+
+@require_POST
+def alert_acknowledge(request: HtmxHttpRequest, alert_id: int) -> HttpResponse:
+    """Acknowledge one alert; htmx gets the updated row, a plain form post goes back."""
+    if not Alert.objects.filter(pk=alert_id).exists():
+        raise Http404("Unknown alert.")
+    alert = kpi_alert_acknowledge(alert_id=alert_id, user=request.user)
+    if request.htmx:
+        return render(request, "kpis/partials/alert_row.html", {"alert": alert})
+    return redirect(request.POST.get("next") or reverse("kpis:alerts"))

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.lake.drift import drift_summary
 from apps.lake.models import FileStatus, LakeFile
 from apps.lake.selectors import lake_file_list, rejected_row_list
 from apps.sources.connectors.registry import SOURCE_IDS
@@ -38,6 +39,25 @@ class LakeFileOutputSerializer(serializers.ModelSerializer):  # type: ignore[typ
         ]
 
 
+class LakeFileListItemSerializer(LakeFileOutputSerializer):
+    """The contract's fields plus (additive) how the file came, its kind, the parser version
+    and its schema drift: new, missing, renamed or emptied columns vs the previous file."""
+
+    schema_drift = serializers.SerializerMethodField()
+
+    def get_schema_drift(self, lake_file: LakeFile) -> str:
+        return drift_summary(lake_file.schema_drift)
+
+    class Meta(LakeFileOutputSerializer.Meta):
+        fields = [
+            *LakeFileOutputSerializer.Meta.fields,
+            "origin",
+            "kind",
+            "parser_version",
+            "schema_drift",
+        ]
+
+
 class LakeFileListApi(APIView):
     class FilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
         source = serializers.ChoiceField(choices=[*SOURCE_IDS, "_unrecognised"], required=False)
@@ -47,7 +67,7 @@ class LakeFileListApi(APIView):
             ref_name = "LakeFileListFilter"
 
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        results = LakeFileOutputSerializer(many=True)
+        results = LakeFileListItemSerializer(many=True)
 
         class Meta:
             ref_name = "LakeFileList"
@@ -57,7 +77,7 @@ class LakeFileListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         files = lake_file_list(**filters.validated_data)[:LAKE_FILES_PAGE_ROWS]
-        return Response({"results": LakeFileOutputSerializer(files, many=True).data})
+        return Response({"results": LakeFileListItemSerializer(files, many=True).data})
 
 
 class LakeFileRejectionListApi(APIView):

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.health.errors import TransientError
-from apps.lake.models import CuratedDataset
+from apps.lake.models import CuratedDataset, FileOrigin, LakeFile
 from apps.lake.storage import lake_storage
 from apps.sources.datasets import DATASETS, DatasetSpec
 
@@ -65,6 +65,11 @@ def _key_of(table: pa.Table, spec: DatasetSpec) -> pa.Array:
     parts = [pc.cast(table.column(name), pa.string()) for name in spec.natural_key]
     parts = [pc.fill_null(part, "") for part in parts]
     return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def natural_keys(dataset_name: str, table: pa.Table) -> pa.Array:
+    """Each row's natural key as one string (the parts joined by a unit separator)."""
+    return _key_of(table, DATASETS[dataset_name])
 
 
 def partition_labels(dataset_name: str, table: pa.Table) -> list[str]:
@@ -115,19 +120,48 @@ def dataset_lease(name: str) -> Iterator[CuratedDataset]:
         )
 
 
+def origin_rank(origin: str) -> int:
+    """Precedence rank of how a file arrived: API data (1) beats an export (0) (SPEC 3.5)."""
+    return 1 if origin == FileOrigin.API else 0
+
+
+def _existing_ranks(existing: pa.Table) -> pa.Array:
+    """The origin rank of every existing row, from the lineage of the file it came from."""
+    file_ids = pc.unique(existing.column("source_file_id")).to_pylist()
+    api_ids = list(
+        LakeFile.objects.filter(pk__in=file_ids, origin=FileOrigin.API).values_list("pk", flat=True)
+    )
+    from_api = pc.is_in(existing.column("source_file_id"), pa.array(api_ids, pa.int64()))
+    return pc.cast(from_api, pa.int8())
+
+
 def _merge_partition(
-    existing: pa.Table | None, incoming: pa.Table, spec: DatasetSpec, captured_at: datetime
+    existing: pa.Table | None,
+    incoming: pa.Table,
+    spec: DatasetSpec,
+    captured_at: datetime,
+    rank: int = 0,
 ) -> tuple[pa.Table, int]:
-    """Incoming rows replace existing rows with the same key unless the existing one is newer;
-    keys missing from the incoming file are kept (history is never deleted by a smaller file)."""
+    """Incoming rows replace existing rows with the same key unless the existing one wins:
+    it came from the API and the incoming from an export, or it has the same origin and a newer
+    capture. A tie goes to the incoming rows, so a replay under a newer parser replaces its own
+    older output. Keys missing from the incoming file are kept (history is never deleted)."""
     if existing is None or existing.num_rows == 0:
         return incoming, 0
     existing_keys = _key_of(existing, spec)
     incoming_keys = _key_of(incoming, spec)
     captured = pa.scalar(captured_at, type=pa.timestamp("us", tz="UTC"))
-    existing_newer = pc.greater(existing.column("captured_at"), captured)
+    existing_rank = _existing_ranks(existing)
+    incoming_rank = pa.scalar(rank, pa.int8())
+    existing_wins = pc.or_(
+        pc.greater(existing_rank, incoming_rank),
+        pc.and_(
+            pc.equal(existing_rank, incoming_rank),
+            pc.greater(existing.column("captured_at"), captured),
+        ),
+    )
     newer_keys = pc.filter(
-        existing_keys, pc.and_(existing_newer, pc.is_in(existing_keys, incoming_keys))
+        existing_keys, pc.and_(existing_wins, pc.is_in(existing_keys, incoming_keys))
     )
     incoming_kept = incoming.filter(pc.invert(pc.is_in(incoming_keys, newer_keys)))
     kept_keys = pc.filter(incoming_keys, pc.invert(pc.is_in(incoming_keys, newer_keys)))
@@ -138,7 +172,12 @@ def _merge_partition(
 
 
 def curated_merge(
-    *, dataset_name: str, table: pa.Table, source_file_id: int, captured_at: datetime
+    *,
+    dataset_name: str,
+    table: pa.Table,
+    source_file_id: int,
+    captured_at: datetime,
+    origin: str = FileOrigin.UPLOAD,
 ) -> MergeResult:
     """Merge one file's typed rows into a curated dataset and swap its manifest atomically."""
     spec = DATASETS[dataset_name]
@@ -161,21 +200,60 @@ def curated_merge(
         for code, label in enumerate(names):
             incoming = table.filter(pc.equal(codes, code))
             existing = partition_read(partitions[label]) if label in partitions else None
-            merged, replaced = _merge_partition(existing, incoming, spec, captured_at)
+            merged, replaced = _merge_partition(
+                existing, incoming, spec, captured_at, origin_rank(origin)
+            )
             key = f"curated/{dataset_name}/{spec.partition_column}={label}/part-v{version}.parquet"
             _write_parquet(key, merged)
             partitions[label] = key
             touched.append(label)
             added += incoming.num_rows - replaced
             replaced_total += replaced
-        manifest_key = f"curated/{dataset_name}/manifest-v{version}.json"
-        body = json.dumps({"dataset": dataset_name, "version": version, "partitions": partitions})
-        lake_storage().save(manifest_key, ContentFile(body.encode()))
-        # Move the pointer last: readers switch from the old version to the new one at once.
-        CuratedDataset.objects.filter(pk=dataset.pk).update(
-            manifest_key=manifest_key, version=version
-        )
+        _swap_manifest(dataset, partitions, version)
     return MergeResult(dataset_name, version, touched, added, replaced_total)
+
+
+def _swap_manifest(dataset: CuratedDataset, partitions: dict[str, str], version: int) -> None:
+    manifest_key = f"curated/{dataset.name}/manifest-v{version}.json"
+    body = json.dumps({"dataset": dataset.name, "version": version, "partitions": partitions})
+    lake_storage().save(manifest_key, ContentFile(body.encode()))
+    # Move the pointer last: readers switch from the old version to the new one at once.
+    CuratedDataset.objects.filter(pk=dataset.pk).update(manifest_key=manifest_key, version=version)
+
+
+def curated_remove_file_rows(
+    *, dataset_name: str, table: pa.Table, source_file_id: int
+) -> MergeResult:
+    """Drop the rows one file contributed for the keys in `table` (a replay whose new parse no
+    longer yields them). Rows other files own under those keys stay."""
+    spec = DATASETS[dataset_name]
+    if table.num_rows == 0:
+        return MergeResult(dataset_name, 0, [], 0, 0)
+    gone_keys = _key_of(table, spec)
+    labels = sorted(pc.unique(_partition_of(table, spec)).to_pylist())
+    with dataset_lease(dataset_name) as dataset:
+        partitions = manifest_read(dataset)
+        version = dataset.version + 1
+        touched, removed = [], 0
+        for label in labels:
+            if label not in partitions:
+                continue
+            existing = partition_read(partitions[label])
+            owned = pc.and_(
+                pc.equal(existing.column("source_file_id"), source_file_id),
+                pc.is_in(_key_of(existing, spec), gone_keys),
+            )
+            kept = existing.filter(pc.invert(owned))
+            if kept.num_rows == existing.num_rows:
+                continue
+            key = f"curated/{dataset_name}/{spec.partition_column}={label}/part-v{version}.parquet"
+            _write_parquet(key, kept)
+            partitions[label] = key
+            touched.append(label)
+            removed += existing.num_rows - kept.num_rows
+        if touched:
+            _swap_manifest(dataset, partitions, version)
+    return MergeResult(dataset_name, version if touched else dataset.version, touched, -removed, 0)
 
 
 def curated_partitions(dataset_name: str, labels: list[str] | None = None) -> Iterator[pa.Table]:

@@ -10,6 +10,16 @@ class Zone(models.TextChoices):
     CURATED = "curated"
     ARCHIVE = "archive"
     QUARANTINE = "quarantine"
+    SANDBOX = "sandbox"
+
+
+class FileOrigin(models.TextChoices):
+    """How a file reached landing; API data takes precedence over exports (SPEC 3.5)."""
+
+    UPLOAD = "upload"
+    API = "api"
+    BROWSER = "browser"
+    DROP = "drop"
 
 
 class FileStatus(models.TextChoices):
@@ -38,6 +48,7 @@ class LakeFile(models.Model):
     status = models.CharField(
         max_length=16, choices=FileStatus.choices, default=FileStatus.RECEIVED
     )
+    origin = models.CharField(max_length=16, choices=FileOrigin.choices, default=FileOrigin.UPLOAD)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -61,6 +72,11 @@ class LakeFile(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    header_fingerprint = models.CharField(max_length=64, blank=True)
+    # Columns new, missing or renamed against the previous file of the same source and kind.
+    schema_drift = models.JSONField(default=dict, blank=True)
+    # One entry per replay: when, parser versions, and added/changed/removed keys per dataset.
+    replays = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -29,8 +29,15 @@ from django.utils import timezone
 from apps.health.broadcast import broadcast_on_commit
 from apps.health.errors import BedrotError, InvalidInputError
 from apps.lake.curated import MergeResult, curated_merge
+from apps.lake.drift import (
+    drift_report,
+    drift_summary,
+    header_columns,
+    header_fingerprint,
+    populated_columns,
+)
 from apps.lake.groups import lake_files_group
-from apps.lake.models import FileStatus, LakeFile, RejectedRow, Zone
+from apps.lake.models import FileOrigin, FileStatus, LakeFile, RejectedRow, Zone
 from apps.lake.storage import lake_storage
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
 from apps.sources.connectors.registry import connector_for, detect_source
@@ -110,9 +117,15 @@ def _detect(head: bytes, name: str, source_id: str | None) -> tuple[str, str, st
 
 
 def lake_file_register(
-    *, stream: IO[bytes], original_name: str, source_id: str | None = None, account: str = ""
+    *,
+    stream: IO[bytes],
+    original_name: str,
+    source_id: str | None = None,
+    account: str = "",
+    origin: str = FileOrigin.UPLOAD,
 ) -> Registration:
-    """Land a file: dedupe by sha256, detect its source, write it to landing, record lineage."""
+    """Land a file: dedupe by sha256, detect its source, write it to landing, record lineage.
+    `origin` says how it came (API extractors pass `api`: their data beats exports)."""
     name = _safe_original_name(original_name)
     temp_path, sha256, size = _spool(stream, settings.UPLOAD_MAX_BYTES)
     try:
@@ -139,6 +152,7 @@ def lake_file_register(
             landing_key=key,
             sha256=sha256,
             size_bytes=size,
+            origin=origin,
             error_code="unrecognised" if error else "",
             error=error,
         )
@@ -238,7 +252,9 @@ def _local_raw_copy(lake_file: LakeFile) -> Iterator[Path]:
         yield Path(temp.name)
 
 
-def _parse(lake_file: LakeFile) -> ParsedFile:
+def lake_file_parse(lake_file: LakeFile) -> tuple[ParsedFile, list[str]]:
+    """Run the raw copy through the source's current parser; also read its header line for
+    drift. Raises FileRejected for a file that cannot be parsed at all."""
     connector = connector_for(lake_file.source)
     with _local_raw_copy(lake_file) as path:
         payload = Payload(
@@ -249,7 +265,7 @@ def _parse(lake_file: LakeFile) -> ParsedFile:
             captured_at=lake_file.created_at,
         )
         try:
-            return connector.parse(payload)
+            parsed = connector.parse(payload)
         except FileRejected:
             raise
         except BedrotError as error:
@@ -257,6 +273,8 @@ def _parse(lake_file: LakeFile) -> ParsedFile:
         except Exception as error:  # a parser bug must quarantine the file, not crash the run
             logger.exception("lake_parser_crashed file_id=%s", lake_file.pk)
             raise FileRejected(f"could not parse the file ({type(error).__name__})") from error
+        header = header_columns(path, encoding=parsed.encoding, delimiter=parsed.delimiter)
+    return parsed, header
 
 
 def _period(parsed: ParsedFile) -> tuple[date | None, date | None]:
@@ -273,38 +291,66 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
     """Parse raw into typed staging rows; rejected rows are kept with row, column and reason."""
     started = time.monotonic()
     try:
-        parsed = _parse(lake_file)
+        parsed, header = lake_file_parse(lake_file)
     except FileRejected as rejection:
         lake_file_quarantine(lake_file=lake_file, code=rejection.code, reason=rejection.message)
         return None
-    if parsed.rows_in != parsed.rows_out + len(parsed.rejections):
-        raise AssertionError("row conservation broken: rows_in != rows_out + rows_rejected")
-    parser_version = connector_for(lake_file.source).parser_version
-    staging_key = f"staging/{lake_file.source}/{lake_file.sha256}/v{parser_version}"
-    for dataset_name, table in parsed.tables.items():
+    lake_file_stage_parsed(
+        lake_file=lake_file, parsed=parsed, header=header, started=started, from_zone=Zone.RAW
+    )
+    return parsed
+
+
+def staging_key_for(lake_file: LakeFile, parser_version: str) -> str:
+    return f"staging/{lake_file.source}/{lake_file.sha256}/v{parser_version}"
+
+
+def _staged_names(staging_key: str) -> list[str]:
+    try:
+        _, names = lake_storage().listdir(staging_key)
+    except FileNotFoundError:
+        return []
+    return [name for name in names if name.endswith(".parquet")]
+
+
+def _write_staging(staging_key: str, tables: dict[str, pa.Table]) -> None:
+    # A re-parse under the same version that no longer yields a dataset must not leave it behind.
+    for name in _staged_names(staging_key):
+        if name.removesuffix(".parquet") not in tables:
+            lake_storage().delete(f"{staging_key}/{name}")
+    for dataset_name, table in tables.items():
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="zstd")
         lake_storage().save(f"{staging_key}/{dataset_name}.parquet", ContentFile(buffer.getvalue()))
-    period_start, period_end = _period(parsed)
+
+
+def _drift(lake_file: LakeFile, parsed: ParsedFile, header: list[str]) -> tuple[dict, list[str]]:
+    """The drift record and the warnings list with the drift summary added when it drifted."""
+    report = drift_report(
+        lake_file=lake_file, columns=header, populated=populated_columns(parsed.tables)
+    )
+    summary = drift_summary(report)
+    warnings = list(parsed.warnings)
+    if summary:
+        warnings.append(summary)
+        logger.warning("lake_schema_drift file_id=%s source=%s", lake_file.pk, lake_file.source)
+    return report, warnings
+
+
+def lake_file_stage_parsed(
+    *, lake_file: LakeFile, parsed: ParsedFile, header: list[str], started: float, from_zone: str
+) -> bool:
+    """Write a parse result to staging and the lineage row (only if the row is still in
+    `from_zone`, so a redelivered task never applies a step twice). True when it applied."""
+    if parsed.rows_in != parsed.rows_out + len(parsed.rejections):
+        raise AssertionError("row conservation broken: rows_in != rows_out + rows_rejected")
     connector = connector_for(lake_file.source)
+    staging_key = staging_key_for(lake_file, connector.parser_version)
+    _write_staging(staging_key, parsed.tables)
+    period_start, period_end = _period(parsed)
+    drift, warnings = _drift(lake_file, parsed, header)
     with transaction.atomic():
-        RejectedRow.objects.filter(lake_file=lake_file).delete()
-        RejectedRow.objects.bulk_create(
-            [
-                RejectedRow(
-                    lake_file=lake_file,
-                    row_number=error.row,
-                    column=error.column[:128],
-                    code=error.code,
-                    message=error.message,
-                    raw_line=error.raw_line[:2000],
-                )
-                for error in parsed.rejections
-            ],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
-        LakeFile.objects.filter(pk=lake_file.pk, zone=Zone.RAW).update(
+        updated = LakeFile.objects.filter(pk=lake_file.pk, zone=from_zone).update(
             zone=Zone.STAGING,
             status=FileStatus.STAGED,
             staging_key=staging_key,
@@ -318,26 +364,50 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
             rows_in=parsed.rows_in,
             rows_out=parsed.rows_out,
             rows_rejected=len(parsed.rejections),
-            warnings=parsed.warnings,
+            warnings=warnings,
+            header_fingerprint=header_fingerprint(header),
+            schema_drift=drift,
+            error_code="",
+            error="",
             period_start=period_start,
             period_end=period_end,
             account=lake_file.account or parsed.account,
             captured_at=parsed.captured_at,
             timings=_record_timing(lake_file, "stage_s", started),
         )
+        if updated:
+            _replace_rejections(lake_file, parsed)
     lake_file.refresh_from_db()
-    return parsed
+    return bool(updated)
+
+
+def _replace_rejections(lake_file: LakeFile, parsed: ParsedFile) -> None:
+    RejectedRow.objects.filter(lake_file=lake_file).delete()
+    RejectedRow.objects.bulk_create(
+        [
+            RejectedRow(
+                lake_file=lake_file,
+                row_number=error.row,
+                column=error.column[:128],
+                code=error.code,
+                message=error.message,
+                raw_line=error.raw_line[:2000],
+            )
+            for error in parsed.rejections
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
 
 
 def staged_tables(lake_file: LakeFile) -> dict[str, pa.Table]:
     """Read a staged file's typed tables back (used when a redelivered task resumes)."""
-    storage = lake_storage()
-    _, names = storage.listdir(lake_file.staging_key)
+    if not lake_file.staging_key:
+        return {}
     tables = {}
-    for name in names:
-        if name.endswith(".parquet"):
-            with storage.open(f"{lake_file.staging_key}/{name}", "rb") as handle:
-                tables[name.removesuffix(".parquet")] = pq.read_table(io.BytesIO(handle.read()))
+    for name in _staged_names(lake_file.staging_key):
+        with lake_storage().open(f"{lake_file.staging_key}/{name}", "rb") as handle:
+            tables[name.removesuffix(".parquet")] = pq.read_table(io.BytesIO(handle.read()))
     return tables
 
 
@@ -350,6 +420,7 @@ def lake_file_curate(*, lake_file: LakeFile, tables: dict[str, pa.Table]) -> lis
             table=table,
             source_file_id=lake_file.pk,
             captured_at=lake_file.captured_at or lake_file.created_at,
+            origin=lake_file.origin,
         )
         for name, table in tables.items()
     ]

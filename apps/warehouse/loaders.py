@@ -9,78 +9,48 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from apps.warehouse.models import (
-    Artist,
-    ArtistAlias,
-    Distributor,
-    Platform,
-    StatementLine,
-    StoreMapping,
-    Territory,
-    Track,
-    normalise_name,
+from apps.warehouse import loaders_audience as audience
+from apps.warehouse import loaders_channels as channels
+from apps.warehouse import loaders_meta as meta
+from apps.warehouse import loaders_social as social
+from apps.warehouse import loaders_streams as streams
+from apps.warehouse.models import StatementLine, Track
+from apps.warehouse.resolve import (
+    AliasBook,
+    TrackCatalogue,
+    distinct,
+    distributor_ids,
+    joined,
+    map_column,
+    platform_ids_for_stores,
+    territory_ids_for_codes,
 )
 from apps.warehouse.upsert import bulk_upsert
 
 STATEMENT_KEY = ["distributor_id", "line_fingerprint", "occurrence"]
 
 
-def _map_column(values: pa.Array, mapping: dict[str, int | None]) -> pa.Array:
-    """Vectorised dictionary look-up: each value -> its id (null when unmapped)."""
-    keys = list(mapping)
-    ids = pa.array([mapping[key] for key in keys], type=pa.int64())
-    positions = pc.index_in(values, value_set=pa.array(keys, type=pa.string()))
-    return pc.take(ids, positions) if keys else pa.nulls(len(values), pa.int64())
+def _empty_to_null(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
-def _distinct(values: pa.Array) -> list[str]:
-    return [value for value in pc.unique(values).to_pylist() if value is not None]
-
-
-def platform_ids_for_stores(stores: list[str]) -> dict[str, int | None]:
-    """Store name -> platform id. An unknown store becomes an unreviewed platform of its own
-    name: it is never booked as another platform (CONTRACT section 5)."""
-    mappings = {m.store: m.platform_id for m in StoreMapping.objects.all()}
-    result: dict[str, int | None] = {}
-    for store in stores:
-        key = normalise_name(store)
-        if key not in mappings:
-            name = " ".join(store.split())
-            platform, _ = Platform.objects.get_or_create(name=name, defaults={"is_reviewed": False})
-            mapping, _ = StoreMapping.objects.get_or_create(
-                store=key, defaults={"platform": platform, "is_reviewed": False}
-            )
-            mappings[key] = mapping.platform_id
-        result[store] = mappings[key]
-    return result
-
-
-def artist_ids_for_names(names: list[str], source: str) -> dict[str, int | None]:
-    """Reported artist -> artist id through aliases (source-scoped first); unknown -> None."""
-    aliases: dict[tuple[str, str], int] = {
-        (a.alias, a.source): a.artist_id for a in ArtistAlias.objects.all()
-    }
-    canonical = {normalise_name(a.name): a.pk for a in Artist.objects.all()}
-    result: dict[str, int | None] = {}
-    for name in names:
-        key = normalise_name(name)
-        result[name] = aliases.get((key, source)) or aliases.get((key, "")) or canonical.get(key)
-    return result
-
-
-def territory_ids_for_codes(codes: list[str]) -> dict[str, int | None]:
-    known = {t.code: t.pk for t in Territory.objects.all()}
-    for code in codes:
-        if code.upper() not in known:
-            known[code.upper()] = Territory.objects.get_or_create(code=code.upper())[0].pk
-    return {code: known[code.upper()] for code in codes}
+def statement_artist_ids(table: pa.Table) -> tuple[pa.Array, dict[str, int | None]]:
+    """Per row: the artist id, resolved with the line's distributor as alias scope (a TooLost
+    alias applies to TooLost lines only). Also returns (distributor, name) key -> id."""
+    keys = joined(table, ["distributor", "artist_name"])
+    book = AliasBook()
+    mapping: dict[str, int | None] = {}
+    for key in distinct(keys):
+        distributor, _, name = key.partition("\x1f")
+        mapping[key] = book.artist_id(name, distributor)
+    return map_column(keys, mapping), mapping
 
 
 def track_ids_for_isrcs(
     table: pa.Table, artist_ids: dict[str, int | None]
 ) -> dict[str, int | None]:
     """ISRC -> track id; a new ISRC creates its track (auto_created, listed for review)."""
-    isrcs = _distinct(table.column("isrc"))
+    isrcs = distinct(table.column("isrc"))
     known = dict(Track.objects.filter(isrc__in=isrcs).values_list("isrc", "pk"))
     missing = [isrc for isrc in isrcs if isrc and isrc not in known]
     if missing:
@@ -91,7 +61,7 @@ def track_ids_for_isrcs(
                     isrc=isrc,
                     title=row["title"] or "",
                     upc=row["upc"] or "",
-                    artist_id=artist_ids.get(row["artist_name"] or ""),
+                    artist_id=artist_ids.get(f"{row['distributor']}\x1f{row['artist_name'] or ''}"),
                     auto_created=True,
                 )
                 for isrc, row in first_rows.items()
@@ -103,7 +73,7 @@ def track_ids_for_isrcs(
 
 
 def _first_row_per_isrc(table: pa.Table, wanted: set[str]) -> dict[str, dict[str, str | None]]:
-    subset = table.select(["isrc", "title", "upc", "artist_name"]).filter(
+    subset = table.select(["isrc", "title", "upc", "artist_name", "distributor"]).filter(
         pc.is_in(table.column("isrc"), pa.array(sorted(wanted), type=pa.string()))
     )
     first: dict[str, dict[str, str | None]] = {}
@@ -112,36 +82,62 @@ def _first_row_per_isrc(table: pa.Table, wanted: set[str]) -> dict[str, dict[str
     return first
 
 
-def _empty_to_null(values: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+def statement_track_ids(
+    table: pa.Table, artist_ids: pa.Array, by_name: dict[str, int | None]
+) -> pa.Array:
+    """Per row: the track by ISRC (new ISRCs create tracks); a line without an ISRC matches by
+    UPC + title, then (artist, title), then a track alias, else stays null for review."""
+    isrc_ids = track_ids_for_isrcs(table, by_name)
+    by_isrc = map_column(table.column("isrc"), isrc_ids)
+    without_isrc = pc.equal(pc.fill_null(table.column("isrc"), ""), "")
+    if not pc.any(without_isrc).as_py():
+        return by_isrc
+    keyed = pa.table(
+        {
+            "upc": pc.fill_null(table.column("upc"), ""),
+            "title": pc.fill_null(table.column("title"), ""),
+            "distributor": table.column("distributor"),
+            "artist": pc.cast(artist_ids, pa.string()),
+        }
+    )
+    keys = joined(keyed, ["upc", "title", "distributor", "artist"])
+    catalogue = TrackCatalogue.load()
+    mapping: dict[str, int | None] = {}
+    for key in distinct(pc.filter(keys, without_isrc)):
+        upc, title, distributor, artist = key.split("\x1f")
+        mapping[key] = catalogue.match(
+            title=title, artist_id=int(artist) if artist else None, upc=upc, source=distributor
+        )
+    by_title = map_column(keys, mapping)
+    return pc.if_else(without_isrc, by_title, by_isrc)
 
 
 def statement_lines_frame(table: pa.Table) -> pa.Table:
     """Curated statement_lines rows -> StatementLine columns with resolved foreign keys."""
-    distributors = dict(Distributor.objects.values_list("code", "pk"))
-    artist_ids = artist_ids_for_names(_distinct(table.column("artist_name")), source="distrokid")
-    store_ids = platform_ids_for_stores(_distinct(table.column("store")))
-    territory_ids = territory_ids_for_codes(_distinct(_empty_to_null(table.column("country_code"))))
-    track_ids = track_ids_for_isrcs(table, artist_ids)
+    artist_ids, artists_by_name = statement_artist_ids(table)
+    store_ids = platform_ids_for_stores(distinct(table.column("store")))
+    territory_ids = territory_ids_for_codes(distinct(_empty_to_null(table.column("country_code"))))
+    track_ids = statement_track_ids(table, artist_ids, artists_by_name)
     text = lambda name: pc.fill_null(table.column(name), "")  # noqa: E731
     return pa.table(
         {
-            "distributor_id": _map_column(table.column("distributor"), distributors),
+            "distributor_id": distributor_ids(table.column("distributor")),
             "line_fingerprint": table.column("line_fingerprint"),
             "occurrence": table.column("occurrence"),
             "schema_id": text("schema_id"),
             "reporting_date": table.column("reporting_date"),
             "sale_month": table.column("sale_month"),
             "date_inserted": table.column("date_inserted"),
+            "accounting_date": table.column("accounting_date"),
             "store": text("store"),
-            "platform_id": _map_column(table.column("store"), store_ids),
-            "territory_id": _map_column(table.column("country_code"), territory_ids),
+            "platform_id": map_column(table.column("store"), store_ids),
+            "territory_id": map_column(table.column("country_code"), territory_ids),
             "artist_name": text("artist_name"),
-            "artist_id": _map_column(table.column("artist_name"), artist_ids),
+            "artist_id": artist_ids,
             "title": text("title"),
             "isrc": text("isrc"),
             "upc": text("upc"),
-            "track_id": _map_column(table.column("isrc"), track_ids),
+            "track_id": track_ids,
             "quantity": table.column("quantity"),
             "team_percentage": table.column("team_percentage"),
             "source_type": text("source_type"),
@@ -162,5 +158,35 @@ def statement_lines_load(table: pa.Table) -> int:
     )
 
 
-# Curated dataset -> loader of one partition. A dataset without a loader yet is kept in curated.
-LOADERS: dict[str, Callable[[pa.Table], int]] = {"statement_lines": statement_lines_load}
+def _registry() -> dict[str, Callable[[pa.Table], int]]:
+    return {
+        "statement_lines": statement_lines_load,
+        "streams_daily": streams.streams_daily_load,
+        "distributor_track_totals": streams.distributor_track_totals_load,
+        "discovery_fees_monthly": streams.discovery_fees_monthly_load,
+        "spotify_audience_daily": audience.spotify_audience_daily_load,
+        "spotify_song_windows": audience.spotify_song_windows_load,
+        "spotify_song_daily": audience.spotify_song_daily_load,
+        "linktree_daily": audience.linktree_daily_load,
+        "linktree_links": audience.linktree_links_load,
+        "audience_breakdowns": audience.audience_breakdowns_load,
+        "tiktok_daily": social.tiktok_daily_load,
+        "tiktok_follower_snapshots": social.tiktok_follower_snapshots_load,
+        "tiktok_videos": social.tiktok_videos_load,
+        "instagram_daily": social.instagram_daily_load,
+        "instagram_profile_snapshots": social.instagram_profile_snapshots_load,
+        "youtube_daily": social.youtube_daily_load,
+        "youtube_video_snapshots": social.youtube_video_snapshots_load,
+        # Entities before facts in a rebuild, so campaigns get their objects' names first.
+        "meta_entities": meta.meta_entities_load,
+        "meta_ads_daily": meta.meta_ads_daily_load,
+        "meta_ads_periods": meta.meta_ads_periods_load,
+        "mailchimp_campaigns": channels.mailchimp_campaigns_load,
+        "mailchimp_list_monthly": channels.mailchimp_list_monthly_load,
+        "mailchimp_list_snapshots": channels.mailchimp_list_snapshots_load,
+        "submithub_submissions": channels.submithub_submissions_load,
+    }
+
+
+# Curated dataset -> loader of one partition; ingest and rebuild_warehouse load exactly these.
+LOADERS: dict[str, Callable[[pa.Table], int]] = _registry()

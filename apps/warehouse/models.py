@@ -113,22 +113,47 @@ class Distributor(models.Model):
 class StatementLine(models.Model):
     """One distributor statement line; earnings are the label's share, negatives included."""
 
-    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT)
+    # Foreign keys without database constraints: the loader takes every id from rows it has just
+    # read or created, and deferred checks of five constraints on a million new lines cost
+    # about 70 s at commit (bench). Django still applies PROTECT/SET_NULL on delete. Columns
+    # that lead a composite index (distributor, platform, artist) need no index of their own.
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
     line_fingerprint = models.CharField(max_length=64)
     occurrence = models.PositiveIntegerField()
     schema_id = models.CharField(max_length=32)
     reporting_date = models.DateField()
     sale_month = models.DateField(db_index=True, help_text="First day of the month of consumption")
     date_inserted = models.DateField(null=True, blank=True)
+    accounting_date = models.DateField(null=True, blank=True)
     store = models.CharField(max_length=200, help_text="Store name as reported")
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT)
-    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.PROTECT)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
+    territory = models.ForeignKey(
+        Territory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+    )
     artist_name = models.CharField(max_length=300, help_text="Artist as reported")
-    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
+    artist = models.ForeignKey(
+        Artist,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+    )
     title = models.CharField(max_length=500)
     isrc = models.CharField(max_length=12, blank=True)
     upc = models.CharField(max_length=14, blank=True)
-    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL)
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False
+    )
     quantity = models.BigIntegerField()
     team_percentage = models.IntegerField(null=True, blank=True)
     source_type = models.CharField(max_length=32, blank=True)
@@ -158,7 +183,8 @@ class StatementLine(models.Model):
 class WarehouseLoad(models.Model):
     """One finished load; the newest `finished_at` is every KPI's `as_of`."""
 
-    dataset = models.CharField(max_length=64)
+    # Comma-separated dataset names: a rebuild names every dataset.
+    dataset = models.CharField(max_length=1000)
     lake_file_id = models.BigIntegerField(null=True, blank=True)
     rows_upserted = models.BigIntegerField(default=0)
     started_at = models.DateTimeField()
@@ -300,6 +326,10 @@ class Campaign(models.Model):
     )
     first_spend_on = models.DateField(null=True, blank=True)
     last_spend_on = models.DateField(null=True, blank=True)
+    effective_status = models.CharField(max_length=32, blank=True, default="", db_default="")
+    parse_notes = models.CharField(
+        max_length=300, blank=True, default="", db_default="", help_text="Why it needs review"
+    )
 
     class Meta:
         constraints = [
@@ -326,8 +356,8 @@ class AdPerformanceDaily(models.Model):
 
     date = models.DateField()
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="days")
-    adset_id = models.CharField(max_length=32, blank=True, default="")
-    ad_id = models.CharField(max_length=32, blank=True, default="")
+    adset_id = models.CharField(max_length=300, blank=True, default="")
+    ad_id = models.CharField(max_length=300, blank=True, default="")
     grain = models.CharField(max_length=8)
     spend_usd = models.DecimalField(**MONEY)
     impressions = models.BigIntegerField(default=0)
@@ -335,6 +365,14 @@ class AdPerformanceDaily(models.Model):
     clicks = models.BigIntegerField(default=0)
     link_clicks = models.BigIntegerField(default=0)
     results = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="USD", db_default="USD")
+    spend = models.DecimalField(**MONEY, null=True, blank=True, help_text="In `currency`")
+    lacks_fx_rate = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Non-USD spend with no FX rate: spend_usd is 0 until one exists",
+    )
+    actions = models.JSONField(null=True, blank=True)
     source_file_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
@@ -355,14 +393,22 @@ class AdPerformancePeriod(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     grain = models.CharField(max_length=8)
-    adset_id = models.CharField(max_length=32, blank=True, default="")
-    ad_id = models.CharField(max_length=32, blank=True, default="")
+    adset_id = models.CharField(max_length=300, blank=True, default="")
+    ad_id = models.CharField(max_length=300, blank=True, default="")
     spend_usd = models.DecimalField(**MONEY)
     impressions = models.BigIntegerField(default=0)
     reach = models.BigIntegerField(null=True, blank=True)
     clicks = models.BigIntegerField(default=0)
     link_clicks = models.BigIntegerField(default=0)
     results = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="USD", db_default="USD")
+    spend = models.DecimalField(**MONEY, null=True, blank=True, help_text="In `currency`")
+    lacks_fx_rate = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Non-USD spend with no FX rate: spend_usd is 0 until one exists",
+    )
+    actions = models.JSONField(null=True, blank=True)
     source_file_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
@@ -396,6 +442,11 @@ class SocialDaily(models.Model):
     watch_minutes = models.BigIntegerField(null=True, blank=True)
     subscribers_gained = models.BigIntegerField(null=True, blank=True)
     subscribers_lost = models.BigIntegerField(null=True, blank=True)
+    # Instagram: `impressions` keeps its own name; `views` falls back to it before the switch
+    # and `views_metric` says which one `views` holds that day (SPEC 2.9).
+    impressions = models.BigIntegerField(null=True, blank=True)
+    views_metric = models.CharField(max_length=16, blank=True, default="", db_default="")
+    website_clicks = models.BigIntegerField(null=True, blank=True)
     source_file_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
@@ -438,6 +489,7 @@ class LinkAnalyticsDaily(models.Model):
     unique_views = models.BigIntegerField(null=True, blank=True)
     clicks = models.BigIntegerField(default=0)
     unique_clicks = models.BigIntegerField(null=True, blank=True)
+    click_through_rate = models.FloatField(null=True, blank=True, help_text="Fraction; may be > 1")
     source_file_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
@@ -447,3 +499,433 @@ class LinkAnalyticsDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.date}"
+
+
+# --- Models added by migration 0004: the remaining curated datasets, FX, expenses, reports ---
+
+
+class FxRate(models.Model):
+    """USD value of one unit of `currency` in a month: editable, converts non-USD Meta spend."""
+
+    currency = models.CharField(max_length=3)
+    month = models.DateField(help_text="First day of the month")
+    usd_per_unit = models.DecimalField(max_digits=18, decimal_places=10)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "month"], name="fx_rate_natural_key")
+        ]
+        ordering = ["currency", "-month"]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.month:%Y-%m} = {self.usd_per_unit} USD"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.currency = self.currency.strip().upper()
+        self.month = self.month.replace(day=1)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Release(models.Model):
+    """A release (single/ep/album); UPC when known, else (artist, title, release date)."""
+
+    upc = models.CharField(max_length=14, unique=True, null=True, blank=True)
+    title = models.CharField(max_length=300)
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
+    release_date = models.DateField(null=True, blank=True)
+    release_type = models.CharField(max_length=16, blank=True)  # single / ep / album
+    tracks = models.ManyToManyField(Track, blank=True, related_name="releases")
+
+    class Meta:
+        ordering = ["-release_date", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DistributorTrackTotal(models.Model):
+    """Per-track streams over a window as a distributor showed them on one capture day."""
+
+    captured_on = models.DateField()
+    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT)
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT)
+    window = models.CharField(max_length=32)
+    track_key = models.CharField(max_length=500, help_text="ISRC, else the title as shown")
+    isrc = models.CharField(max_length=12, blank=True)
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL)
+    track_title = models.CharField(max_length=500, blank=True)
+    release_title = models.CharField(max_length=500, blank=True)
+    streams = models.BigIntegerField()
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["captured_on", "distributor", "platform", "window", "track_key"],
+                name="distributor_track_total_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.captured_on} {self.track_key} {self.streams}"
+
+
+class Expense(models.Model):
+    """Money the label spent. Discovery Mode fees land here as `promotion`; negative statement
+    lines never do (they stay negative revenue)."""
+
+    class Category(models.TextChoices):
+        ADVERTISING = "advertising"
+        SOFTWARE = "software"
+        EQUIPMENT = "equipment"
+        DISTRIBUTION = "distribution"
+        PROMOTION = "promotion"
+        OTHER = "other"
+
+    origin = models.CharField(max_length=32, help_text="discovery_fees, bank_card or admin")
+    line_fingerprint = models.CharField(max_length=128)
+    date = models.DateField()
+    category = models.CharField(max_length=16, choices=Category.choices)
+    description = models.CharField(max_length=300, blank=True)
+    amount_usd = models.DecimalField(**MONEY)
+    distributor = models.ForeignKey(Distributor, null=True, blank=True, on_delete=models.PROTECT)
+    streams = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "line_fingerprint"], name="expense_natural_key"
+            )
+        ]
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.category} {self.amount_usd}"
+
+
+class SongStreamDaily(models.Model):
+    """S4A per-song streams per day; the song resolves to a track when the catalogue knows it."""
+
+    account = models.CharField(max_length=200)
+    song_key = models.CharField(max_length=300)
+    date = models.DateField()
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL)
+    song_title = models.CharField(max_length=500, blank=True)
+    streams = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "song_key", "date"], name="song_stream_daily_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.song_key} {self.date}"
+
+
+class SongWindowSnapshot(models.Model):
+    """S4A per-song totals over a window (`1day` ... `all`) as seen on one capture day."""
+
+    account = models.CharField(max_length=200)
+    song_key = models.CharField(max_length=300)
+    window = models.CharField(max_length=16)
+    captured_on = models.DateField()
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL)
+    spotify_track_id = models.CharField(max_length=32, blank=True)
+    song_title = models.CharField(max_length=500, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    streams = models.BigIntegerField(null=True, blank=True)
+    listeners = models.BigIntegerField(null=True, blank=True)
+    saves = models.BigIntegerField(null=True, blank=True)
+    canvas_views = models.BigIntegerField(null=True, blank=True)
+    is_disabled = models.BooleanField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "song_key", "window", "captured_on"],
+                name="song_window_snapshot_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.song_key} {self.window} {self.captured_on}"
+
+
+class FollowerSnapshot(models.Model):
+    """Followers of a social account as seen on one day (TikTok snapshots, Instagram profile);
+    recorded on that day only, never stamped onto others."""
+
+    platform = models.CharField(max_length=16)  # tiktok / instagram
+    account = models.CharField(max_length=200)
+    captured_on = models.DateField()
+    followers = models.BigIntegerField(null=True, blank=True)
+    follows = models.BigIntegerField(null=True, blank=True)
+    media_count = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "account", "captured_on"],
+                name="follower_snapshot_natural_key",
+            )
+        ]
+        ordering = ["platform", "account", "-captured_on"]
+
+    def __str__(self) -> str:
+        return f"{self.platform}/{self.account} {self.captured_on} {self.followers}"
+
+
+class SocialVideo(models.Model):
+    """Per-video totals as seen on a capture day (TikTok content export)."""
+
+    platform = models.CharField(max_length=16)
+    account = models.CharField(max_length=200)
+    video_link = models.CharField(max_length=500)
+    captured_on = models.DateField()
+    title = models.CharField(max_length=500, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    favorites = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "account", "video_link", "captured_on"],
+                name="social_video_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}/{self.account} {self.video_link} {self.captured_on}"
+
+
+class VideoDaily(models.Model):
+    """YouTube per-video days (`youtube_daily` rows whose video id is not `*`)."""
+
+    channel = models.CharField(max_length=200)
+    video_id = models.CharField(max_length=64)
+    date = models.DateField()
+    views = models.BigIntegerField(null=True, blank=True)
+    engaged_views = models.BigIntegerField(null=True, blank=True)
+    watch_minutes = models.BigIntegerField(null=True, blank=True)
+    subscribers_gained = models.BigIntegerField(null=True, blank=True)
+    subscribers_lost = models.BigIntegerField(null=True, blank=True)
+    likes = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "video_id", "date"], name="video_daily_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.video_id} {self.date}"
+
+
+class VideoSnapshot(models.Model):
+    """YouTube Studio per-video totals over an export's period."""
+
+    channel = models.CharField(max_length=200)
+    video_id = models.CharField(max_length=64)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    title = models.CharField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    duration_s = models.BigIntegerField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    watch_time_hours = models.FloatField(null=True, blank=True)
+    subscribers = models.BigIntegerField(null=True, blank=True)
+    impressions = models.BigIntegerField(null=True, blank=True)
+    impressions_ctr = models.FloatField(null=True, blank=True)
+    estimated_revenue_usd = models.DecimalField(**MONEY, null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "video_id", "period_start", "period_end"],
+                name="video_snapshot_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.video_id} {self.period_start}..{self.period_end}"
+
+
+class LinkTotals(models.Model):
+    """A Linktree link's lifetime clicks as seen on a capture day."""
+
+    link_id = models.CharField(max_length=64)
+    captured_on = models.DateField()
+    title = models.CharField(max_length=500, blank=True)
+    is_active = models.BooleanField(null=True, blank=True)
+    total_clicks = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link_id", "captured_on"], name="link_totals_natural_key"
+            )
+        ]
+        verbose_name_plural = "link totals"
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.captured_on}"
+
+
+class AudienceBreakdown(models.Model):
+    """A share of an audience by one dimension (country, city, referrer, device, gender...)."""
+
+    source = models.CharField(max_length=32)
+    account = models.CharField(max_length=200)
+    captured_on = models.DateField()
+    dimension = models.CharField(max_length=64)
+    bucket = models.CharField(max_length=300)
+    share = models.FloatField(null=True, blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(null=True, blank=True)
+    click_through_rate = models.FloatField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "account", "captured_on", "dimension", "bucket"],
+                name="audience_breakdown_natural_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.account} {self.dimension}={self.bucket}"
+
+
+class EmailCampaign(models.Model):
+    """A Mailchimp campaign report; the artist/release link is editable by staff."""
+
+    campaign_id = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    subject_line = models.CharField(max_length=500, blank=True)
+    list_id = models.CharField(max_length=64, blank=True)
+    send_time = models.DateTimeField(null=True, blank=True)
+    emails_sent = models.BigIntegerField(null=True, blank=True)
+    unique_opens = models.BigIntegerField(null=True, blank=True)
+    open_rate = models.FloatField(null=True, blank=True)
+    unique_clicks = models.BigIntegerField(null=True, blank=True)
+    click_rate = models.FloatField(null=True, blank=True)
+    unsubscribed = models.BigIntegerField(null=True, blank=True)
+    hard_bounces = models.BigIntegerField(null=True, blank=True)
+    soft_bounces = models.BigIntegerField(null=True, blank=True)
+    abuse_reports = models.BigIntegerField(null=True, blank=True)
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.SET_NULL)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-send_time"]
+
+    def __str__(self) -> str:
+        return self.title or self.campaign_id
+
+
+class ListMonthly(models.Model):
+    """Mailchimp list growth for one month (older months lack most counts)."""
+
+    list_id = models.CharField(max_length=64)
+    month = models.DateField()
+    existing = models.BigIntegerField(null=True, blank=True)
+    imports = models.BigIntegerField(null=True, blank=True)
+    optins = models.BigIntegerField(null=True, blank=True)
+    subscribed = models.BigIntegerField(null=True, blank=True)
+    unsubscribed = models.BigIntegerField(null=True, blank=True)
+    cleaned = models.BigIntegerField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["list_id", "month"], name="list_monthly_natural_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_id} {self.month:%Y-%m}"
+
+
+class ListSnapshot(models.Model):
+    """A Mailchimp list's stats as seen on one day; rates are fractions."""
+
+    list_id = models.CharField(max_length=64)
+    captured_on = models.DateField()
+    member_count = models.BigIntegerField(null=True, blank=True)
+    unsubscribe_count = models.BigIntegerField(null=True, blank=True)
+    cleaned_count = models.BigIntegerField(null=True, blank=True)
+    open_rate = models.FloatField(null=True, blank=True)
+    click_rate = models.FloatField(null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_id", "captured_on"], name="list_snapshot_natural_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_id} {self.captured_on}"
+
+
+class Submission(models.Model):
+    """A SubmitHub submission: outcome and cost; artist and track resolve like statements."""
+
+    submission_key = models.CharField(max_length=128, unique=True)
+    submitted_on = models.DateField(null=True, blank=True)
+    artist_name = models.CharField(max_length=300, blank=True)
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
+    track_title = models.CharField(max_length=500, blank=True)
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.SET_NULL)
+    outlet = models.CharField(max_length=300, blank=True)
+    curator = models.CharField(max_length=300, blank=True)
+    outlet_type = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    feedback = models.TextField(blank=True)
+    listens = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(null=True, blank=True)
+    cost_credits = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    cost_usd = models.DecimalField(**MONEY, null=True, blank=True)
+    source_file_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_on"]
+
+    def __str__(self) -> str:
+        return f"{self.submitted_on} {self.track_title} -> {self.outlet}"
+
+
+class ValidationReport(models.Model):
+    """The warehouse checks of SPEC 4.5, run after each load, on demand and by a rebuild."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    trigger = models.CharField(max_length=32)  # load / rebuild / command / correction
+    load = models.ForeignKey(WarehouseLoad, null=True, blank=True, on_delete=models.SET_NULL)
+    has_failures = models.BooleanField(default=False)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"validation #{self.pk} ({'FAIL' if self.has_failures else 'ok'})"

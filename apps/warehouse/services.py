@@ -32,6 +32,7 @@ from apps.lake.services import (
 from apps.warehouse.groups import warehouse_loads_group
 from apps.warehouse.loaders import LOADERS
 from apps.warehouse.models import WarehouseLoad
+from apps.warehouse.validation import warehouse_validate
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +114,13 @@ def warehouse_file_load(*, lake_file: LakeFile, merges: list[MergeResult]) -> No
         warehouse_partitions_load(dataset=merge.dataset, partitions=merge.partitions)
         for merge in merges
     )
-    warehouse_load_record(
+    load = warehouse_load_record(
         datasets=[merge.dataset for merge in merges],
         lake_file_id=lake_file.pk,
         rows=rows,
         started_at=started_at,
     )
+    _validation_enqueue(load)
     lake_file_mark_loaded(lake_file=lake_file, load_seconds=time.monotonic() - started)
     logger.info("warehouse_file_loaded file_id=%s rows=%s", lake_file.pk, rows)
 
@@ -166,10 +168,20 @@ def _process_claimed(lake_file: LakeFile) -> None:
 
 
 def _ingest_stream(
-    *, stream: IO[bytes], original_name: str, source_id: str | None, account: str, run_async: bool
+    *,
+    stream: IO[bytes],
+    original_name: str,
+    source_id: str | None,
+    account: str,
+    run_async: bool,
+    origin: str = "upload",
 ) -> IngestOutcome:
     registration = lake_file_register(
-        stream=stream, original_name=original_name, source_id=source_id, account=account
+        stream=stream,
+        original_name=original_name,
+        source_id=source_id,
+        account=account,
+        origin=origin,
     )
     lake_file = registration.lake_file
     if registration.is_duplicate:
@@ -191,8 +203,10 @@ def ingest_path(
     account: str = "",
     original_name: str | None = None,
     run_async: bool = False,
+    origin: str = "upload",
 ) -> IngestOutcome:
-    """Ingest one local file (the `ingest` command)."""
+    """Ingest one local file (the `ingest` command). Extractors pass `origin` ("api" or
+    "browser"): API data takes precedence over exports in curated (SPEC 3.5)."""
     with path.open("rb") as stream:
         return _ingest_stream(
             stream=stream,
@@ -200,6 +214,7 @@ def ingest_path(
             source_id=source_id,
             account=account,
             run_async=run_async,
+            origin=origin,
         )
 
 
@@ -225,10 +240,38 @@ def warehouse_rebuild() -> int:
     """Reload every warehouse table from curated; running it again changes nothing."""
     started_at = timezone.now()
     rows = sum(warehouse_partitions_load(dataset=name, partitions=None) for name in LOADERS)
-    warehouse_load_record(
+    load = warehouse_load_record(
         datasets=list(LOADERS), lake_file_id=None, rows=rows, started_at=started_at
     )
+    warehouse_validate_safely(trigger="rebuild", load=load)
     return rows
+
+
+def _validation_enqueue(load: WarehouseLoad) -> None:
+    """Validate after the load commits, on a worker: the checks scan whole fact tables (about
+    15 s at a million statement lines), which must not lengthen the ingest itself."""
+    from apps.warehouse.tasks import warehouse_validate_task
+
+    transaction.on_commit(partial(warehouse_validate_task.delay, trigger="load", load_id=load.pk))
+
+
+def warehouse_validate_run(*, trigger: str, load_id: int | None) -> None:
+    """The validation task's body: the report of one load (or of the warehouse as it is)."""
+    load = WarehouseLoad.objects.filter(pk=load_id).first() if load_id else None
+    warehouse_validate_safely(trigger=trigger, load=load)
+
+
+def warehouse_validate_safely(*, trigger: str, load: WarehouseLoad | None) -> None:
+    """Produce the validation report after a load. The load has already committed its facts:
+    a report that cannot be produced is logged, never turned into a failed load."""
+    try:
+        # A savepoint, so a failed check cannot poison a caller's transaction.
+        with transaction.atomic():
+            warehouse_validate(trigger=trigger, load=load)
+    except Exception as error:  # the report is advisory; the loaded facts stay valid
+        logger.exception(
+            "warehouse_validation_failed trigger=%s error=%s", trigger, type(error).__name__
+        )
 
 
 # A file untouched this long in an intermediate state (and not claimed) is taken up again.

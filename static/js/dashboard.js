@@ -107,10 +107,65 @@
     });
   }
 
-  var BUILDERS = { platforms: platformChart, monthly: monthlyChart };
+  // Series told apart by colour and by point style / dash pattern, never by colour alone.
+  var PALETTE = ["#3b5bdb", "#f08c00", "#2b8a3e", "#c2255c", "#0c8599", "#7048e8", "#5c940d", "#868e96"];
+  var POINT_STYLES = ["circle", "rect", "triangle", "rectRot", "star", "crossRot", "dash", "line"];
+  var DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
+
+  function seriesSets(data, type) {
+    return data.series.map(function (series, index) {
+      var colour = PALETTE[index % PALETTE.length];
+      return {
+        type: series.type || type,
+        label: series.label,
+        data: numbers(series.data),
+        backgroundColor: colour,
+        borderColor: colour,
+        borderDash: type === "line" ? DASHES[index % DASHES.length] : [],
+        pointStyle: POINT_STYLES[index % POINT_STYLES.length],
+        tension: 0,
+        yAxisID: series.axis || "y"
+      };
+    });
+  }
+
+  function seriesChart(type, stacked) {
+    return function (canvas, data) {
+      var scales = {
+        x: { stacked: stacked },
+        y: { stacked: stacked, beginAtZero: true }
+      };
+      if (data.series.some(function (series) { return series.axis === "y2"; })) {
+        scales.y2 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } };
+      }
+      return new Chart(canvas, {
+        type: type,
+        data: { labels: data.labels, datasets: seriesSets(data, type) },
+        options: {
+          indexAxis: data.horizontal ? "y" : "x",
+          responsive: true,
+          maintainAspectRatio: false,
+          interaction: { mode: "index", intersect: false },
+          scales: scales,
+          plugins: { legend: { display: data.series.length > 1, labels: { usePointStyle: true } } }
+        }
+      });
+    };
+  }
+
+  var BUILDERS = {
+    platforms: platformChart,
+    monthly: monthlyChart,
+    bars: seriesChart("bar", false),
+    stacked: seriesChart("bar", true),
+    lines: seriesChart("line", false)
+  };
 
   function drawCharts(root) {
     if (typeof Chart === "undefined") { return; }
+    // Figures appear at their value at once: a live refresh redraws often, and a growing bar
+    // is a wrong number until the animation ends.
+    Chart.defaults.animation = false;
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var build = BUILDERS[canvas.dataset.chart];
       var data = readData(canvas);

@@ -4,6 +4,8 @@
  *   bedrot:load-finished      on document.body when a warehouse load finished (or one was missed
  *                             while the socket was away); detail {as_of, load_id, datasets}.
  *   bedrot:lake-file-updated  on document.body when a lake file changed; detail is the file.
+ *   bedrot:refresh            on each element with data-datasets="a b" whose datasets (names or
+ *                             prefixes) were just loaded; htmx fragments use it as hx-trigger.
  *
  * While subscribed, <html data-live="connected">; "disconnected" while the socket is away.
  *
@@ -86,12 +88,37 @@
     document.body.dispatchEvent(new CustomEvent(name, { detail: detail }));
   }
 
+  // Does a fragment reading `wanted` (space-separated dataset names or prefixes, e.g.
+  // "statement_lines meta_ads") depend on one of the loaded datasets? An empty list, or a load
+  // whose datasets are unknown (a catch-up after a reconnect), refreshes everything.
+  function dependsOn(wanted, loaded) {
+    var names = (wanted || "").split(/\s+/).filter(Boolean);
+    if (!names.length || !loaded || !loaded.length) {
+      return true;
+    }
+    return names.some(function (name) {
+      return loaded.some(function (dataset) {
+        return dataset === name || dataset.indexOf(name + "_") === 0;
+      });
+    });
+  }
+
+  // Each fragment with data-datasets gets `bedrot:refresh` (its hx-trigger) when it is affected.
+  function refreshFragments(datasets) {
+    document.querySelectorAll("[data-datasets]").forEach(function (element) {
+      if (dependsOn(element.getAttribute("data-datasets"), datasets)) {
+        element.dispatchEvent(new CustomEvent("bedrot:refresh", { bubbles: false }));
+      }
+    });
+  }
+
   function flushLoadFinished() {
     var detail = pending;
     pending = null;
     pendingTimer = null;
     showAsOf(detail.as_of);
     dispatch("bedrot:load-finished", detail);
+    refreshFragments(detail.datasets);
   }
 
   function loadFinished(asOf, loadId, datasets) {

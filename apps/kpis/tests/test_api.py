@@ -2,6 +2,8 @@
 
 Every authenticated request costs 2 queries before the view runs (session and user), and every
 KPI 1 more for the warehouse snapshot (load version and `as_of`); the rest is noted per test.
+The summary adds 2 for streams and ad spend; the monthly series 2 for the monthly stream sums
+and the report grace setting.
 """
 
 from __future__ import annotations
@@ -94,8 +96,8 @@ def test_kpi_api_accepts_a_staff_token(alice: Any, url: str) -> None:
 def test_kpi_summary_api_returns_the_label_totals(
     alice_client: Any, label: dict[str, object], django_assert_num_queries: Any
 ) -> None:
-    # 2 auth + 1 snapshot + 2 (totals, top artist)
-    with django_assert_num_queries(5):
+    # 2 auth + 1 snapshot + 4 (totals, top artist, streams, ad spend)
+    with django_assert_num_queries(7):
         response = alice_client.get("/api/kpis/summary")
 
     assert response.status_code == 200
@@ -115,9 +117,9 @@ def test_kpi_summary_api_returns_the_label_totals(
 @pytest.mark.parametrize(
     ("params", "queries", "body"),
     [
-        (  # 2 auth + 1 platform lookup + 1 snapshot + 2
+        (  # 2 auth + 1 platform lookup + 1 snapshot + 4
             {"platform": "spotify"},
-            6,
+            8,
             {
                 "total_revenue_usd": "9.00",
                 "total_units": 2550,
@@ -129,7 +131,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (
             {"artist": "(Unassigned)"},
-            5,
+            7,
             {
                 "total_revenue_usd": "0.456789",
                 "total_units": 300,
@@ -141,7 +143,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (
             {"distributor": "toolost"},
-            6,
+            8,
             {
                 "total_revenue_usd": "2.60",
                 "total_units": 650,
@@ -153,7 +155,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (  # dates select by sale month: any day of February selects all of February
             {"start": "2025-02-10", "end": "2025-02-10"},
-            5,
+            7,
             {
                 "total_revenue_usd": "4.606789",
                 "total_units": 1450,
@@ -165,7 +167,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (  # the artist filter takes canonical names in any case
             {"artist": "pig1987", "end": "2025-01-31"},
-            6,
+            8,
             {
                 "total_revenue_usd": "2.35",
                 "total_units": 900,
@@ -201,7 +203,7 @@ def test_kpi_summary_api_applies_filters(
 def test_kpi_summary_api_returns_zeros_for_an_empty_range(
     alice_client: Any, label: dict[str, object], django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = alice_client.get("/api/kpis/summary", {"start": "2026-01-01"})
 
     assert response.status_code == 200
@@ -209,7 +211,7 @@ def test_kpi_summary_api_returns_zeros_for_an_empty_range(
 
 
 def test_kpi_summary_api_before_any_load(alice_client: Any, django_assert_num_queries: Any) -> None:
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = alice_client.get("/api/kpis/summary")
 
     assert response.json() == {**EMPTY_SUMMARY, "as_of": None}
@@ -220,8 +222,8 @@ def test_kpi_summary_api_accepts_an_artist_alias(
 ) -> None:
     ArtistAlias.objects.create(alias="zone a zero", artist=label["zone"])  # type: ignore[misc]
 
-    # 2 auth + 2 artist lookups (name, then alias) + 1 snapshot + 2
-    with django_assert_num_queries(7):
+    # 2 auth + 2 artist lookups (name, then alias) + 1 snapshot + 4
+    with django_assert_num_queries(9):
         response = alice_client.get("/api/kpis/summary", {"artist": " Zone  A Zero"})
 
     assert response.json()["total_revenue_usd"] == "6.75"
@@ -438,8 +440,8 @@ def test_revenue_monthly_list_api_runs_to_the_current_month(
     frozen_today: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    # 2 auth + 1 snapshot + 1 grouped history query
-    with django_assert_num_queries(4):
+    # 2 auth + 1 snapshot + 3 (grouped history, monthly streams, grace setting)
+    with django_assert_num_queries(6):
         response = alice_client.get("/api/revenue/monthly")
 
     # March is late: its active pairs' report-by date (2025-06-30 + 10 days) has passed
@@ -477,8 +479,9 @@ def test_revenue_monthly_list_api_for_one_artist_in_a_range(
     frozen_today: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    # 2 auth + 1 artist lookup + 1 snapshot + 2 (statement history, the artist's revenue)
-    with django_assert_num_queries(6):
+    # 2 auth + 1 artist lookup + 1 snapshot + 3 (history, the artist's revenue, grace setting);
+    # one artist's expected revenue is its run-rate, so no stream sums are read
+    with django_assert_num_queries(7):
         response = alice_client.get(
             "/api/revenue/monthly",
             {"artist": "PIG1987", "start": "2025-02-01", "end": "2025-03-31"},
@@ -512,7 +515,7 @@ def test_revenue_monthly_list_api_returns_nothing_for_an_empty_range(
     frozen_today: Any,
     django_assert_num_queries: Any,
 ) -> None:
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         response = alice_client.get("/api/revenue/monthly", {"start": "2025-03-01"})
 
     assert response.json() == {"results": [], "as_of": AS_OF}
@@ -606,7 +609,7 @@ def test_kpi_summary_api_cache_is_invalidated_by_a_new_load(
 
     # when the load finishes
     WarehouseLoadFactory(finished_at=datetime(2025, 7, 2, 6, 0, tzinfo=UTC))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         after = alice_client.get("/api/kpis/summary").json()
 
     # then the old entry is unreachable and the new figures carry the new as_of

@@ -1,4 +1,5 @@
-"""The dashboard page: access, the numbers, htmx fragments, filter errors and pagination."""
+"""The revenue page (the first dashboard): access, the numbers, htmx fragments, filter errors
+and pagination."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from apps.kpis.tests.factories import StatementLineFactory, label_statements_cre
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-FRAGMENT_IDS = ["revenue-cards", "revenue-platforms", "revenue-monthly", "statement-lines"]
+FRAGMENT_IDS = ["revenue-cards", "table-platform", "table-monthly", "statement-lines"]
 
 
 @pytest.fixture(autouse=True)
@@ -62,26 +63,26 @@ def test_dashboard_page_forbids_non_staff(bob_client: Any) -> None:
 def test_dashboard_page_shows_the_revenue_kpis(
     alice_client: Any, label: dict[str, Any], frozen_today: Any, django_assert_num_queries: Any
 ) -> None:
-    # 2 auth + 1 snapshot + 2 summary + 1 platforms + 1 monthly + 2 lines page (count, rows)
-    # + 3 filter choices (artists, platforms, distributors)
-    with django_assert_num_queries(12):
-        response = alice_client.get("/")
+    # 2 auth + 1 snapshot + 4 summary + 2 platforms/artists + 2 monthly + track, distributor,
+    # territory tables + 2 lines page (count, rows) + 1 review flags + 3 filter choices
+    with django_assert_num_queries(24):
+        response = alice_client.get("/revenue/")
 
     html = response.content.decode()
     text = _text(html)
     assert response.status_code == 200
-    assert [t.name for t in response.templates][:2] == ["kpis/dashboard.html", "base.html"]
+    assert [t.name for t in response.templates][:2] == ["kpis/page.html", "base.html"]
     assert "HX-Request" in response["Vary"]
     assert "Total revenue (USD) 11.16" in text
     assert "Units 3,550" in text
     assert "Revenue per unit (USD) 0.0031" in text
     assert "Artists / tracks 2 / 3" in text
     assert "Top artist ZONE A0" in text
-    assert _json_script(html, "revenue-platform-data") == {
+    assert _json_script(html, "table-platform-chart-data") == {
         "labels": ["Spotify", "Apple Music", "YouTube"],
         "revenue": ["9.00", "1.20", "0.956789"],
     }
-    assert _json_script(html, "revenue-monthly-data") == {
+    assert _json_script(html, "table-monthly-chart-data") == {
         "labels": ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"],
         "revenue": ["6.55", "4.606789", "0.00", "0.00", "0.00", "0.00", "0.00"],
         "expected": ["0.00", "6.55", *["5.5783945"] * 5],
@@ -102,21 +103,27 @@ def test_dashboard_page_shows_the_revenue_kpis(
 def test_dashboard_page_wires_the_live_updates_and_has_no_inline_script(
     alice_client: Any, label: dict[str, Any]
 ) -> None:
-    html = alice_client.get("/?platform=Spotify").content.decode()
+    html = alice_client.get("/revenue/?platform=Spotify").content.decode()
 
     assert '<div id="dashboard-live" hx-ext="ws" ws-connect="/ws/dashboard/">' in html
-    for element_id, fragment in [
-        ("revenue-cards", "cards"),
-        ("revenue-platforms", "platforms"),
-        ("revenue-monthly", "monthly"),
-        ("as-of", "as_of"),
+    for element_id, fragment, datasets in [
+        ("revenue-cards", "cards", "statement_lines"),
+        ("table-platform", "platform", "statement_lines"),
+        ("table-monthly", "monthly", "statement_lines"),
+        ("table-distributor", "distributor", "statement_lines streams_daily"),
     ]:
         tag = re.search(rf'<[a-z]+ id="{element_id}"[^>]*>', html)
         assert tag, element_id
-        assert f'hx-get="/?fragment={fragment}&amp;platform=Spotify"' in tag.group(0)
-        assert 'hx-trigger="bedrot:load-finished from:body"' in tag.group(0)
+        assert f'hx-get="/revenue/?fragment={fragment}&amp;platform=Spotify"' in tag.group(0)
+        # live.js sends bedrot:refresh to the fragments whose datasets were loaded
+        assert 'hx-trigger="bedrot:refresh"' in tag.group(0)
+        assert f'data-datasets="{datasets}"' in tag.group(0)
         assert 'hx-swap="outerHTML"' in tag.group(0)
-    assert 'hx-get="/?fragment=lines&amp;platform=Spotify&amp;page=1"' in html
+    as_of = re.search(r'<span id="as-of"[^>]*>', html)
+    assert as_of
+    assert 'hx-get="/revenue/?fragment=as_of&amp;platform=Spotify"' in as_of.group(0)
+    assert 'hx-trigger="bedrot:load-finished from:body"' in as_of.group(0)
+    assert 'hx-get="/revenue/?fragment=lines&amp;platform=Spotify&amp;page=1"' in html
     # the CSP allows no inline script: every script is a file or a JSON data block
     for script in re.findall(r"<script[^>]*>", html):
         assert " src=" in script or 'type="application/json"' in script, script
@@ -126,9 +133,9 @@ def test_dashboard_page_wires_the_live_updates_and_has_no_inline_script(
 def test_dashboard_page_returns_only_the_requested_fragment_to_htmx(
     alice_client: Any, label: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
-    # 2 auth + 1 platform lookup + 1 snapshot + 2 summary: nothing the cards do not show
-    with django_assert_num_queries(6):
-        response = alice_client.get("/?fragment=cards&platform=spotify", **HTMX)
+    # 2 auth + 1 platform lookup + 1 snapshot + 4 summary: nothing the cards do not show
+    with django_assert_num_queries(8):
+        response = alice_client.get("/revenue/?fragment=cards&platform=spotify", **HTMX)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -136,14 +143,14 @@ def test_dashboard_page_returns_only_the_requested_fragment_to_htmx(
     assert html.lstrip().startswith('<section id="revenue-cards"')
     assert "<html" not in html
     assert "Total revenue (USD) 9.00" in _text(html)
-    assert "revenue-platforms" not in html
+    assert "table-platform" not in html
 
 
 @pytest.mark.parametrize(
     ("fragment", "element_id"),
     [
-        ("platforms", "revenue-platforms"),
-        ("monthly", "revenue-monthly"),
+        ("platform", "table-platform"),
+        ("monthly", "table-monthly"),
         ("lines", "statement-lines"),
         ("as_of", "as-of"),
     ],
@@ -151,7 +158,7 @@ def test_dashboard_page_returns_only_the_requested_fragment_to_htmx(
 def test_dashboard_page_renders_each_fragment_on_its_own(
     alice_client: Any, label: dict[str, Any], fragment: str, element_id: str
 ) -> None:
-    html = alice_client.get(f"/?fragment={fragment}", **HTMX).content.decode()
+    html = alice_client.get(f"/revenue/?fragment={fragment}", **HTMX).content.decode()
 
     assert html.lstrip().startswith(f'<section id="{element_id}"') or html.lstrip().startswith(
         f'<span id="{element_id}"'
@@ -162,10 +169,10 @@ def test_dashboard_page_renders_each_fragment_on_its_own(
 def test_dashboard_page_swaps_the_body_for_a_filter_change(
     alice_client: Any, label: dict[str, Any]
 ) -> None:
-    response = alice_client.get("/?distributor=toolost&start=&end=", **HTMX)
+    response = alice_client.get("/revenue/?distributor=toolost&start=&end=", **HTMX)
 
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="dashboard-body">')
+    assert html.lstrip().startswith('<div id="page-body">')
     assert "<html" not in html
     assert all(f'id="{element_id}"' in html for element_id in FRAGMENT_IDS)
     assert "Total revenue (USD) 2.60" in _text(html)
@@ -175,7 +182,9 @@ def test_dashboard_page_swaps_the_body_for_a_filter_change(
 def test_dashboard_page_restores_history_with_the_whole_page(
     alice_client: Any, label: dict[str, Any]
 ) -> None:
-    response = alice_client.get("/?fragment=cards", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    response = alice_client.get(
+        "/revenue/?fragment=cards", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX
+    )
 
     assert "<html" in response.content.decode()
 
@@ -208,7 +217,7 @@ def test_dashboard_page_shows_filter_errors_in_the_filter_bar(
     params: dict[str, str],
     error: str,
 ) -> None:
-    response = alice_client.get("/", params, **headers)
+    response = alice_client.get("/revenue/", params, **headers)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -217,7 +226,7 @@ def test_dashboard_page_shows_filter_errors_in_the_filter_bar(
     assert all(f'value="{value}"' in html for value in params.values())
     assert html.count('aria-invalid="true"') == 1
     assert "Correct the filters above to see the figures." in html
-    assert "revenue-platform-data" not in html
+    assert "table-platform-chart-data" not in html
 
 
 def test_dashboard_page_paginates_statement_lines(alice_client: Any, label: dict[str, Any]) -> None:
@@ -231,9 +240,11 @@ def test_dashboard_page_paginates_statement_lines(alice_client: Any, label: dict
             earnings_usd=Decimal("0.01"),
         )
 
-    first = _text(alice_client.get("/?fragment=lines&artist=(unassigned)", **HTMX).content.decode())
+    first = _text(
+        alice_client.get("/revenue/?fragment=lines&artist=(unassigned)", **HTMX).content.decode()
+    )
     second_html = alice_client.get(
-        "/?fragment=lines&artist=(unassigned)&page=2", **HTMX
+        "/revenue/?fragment=lines&artist=(unassigned)&page=2", **HTMX
     ).content.decode()
     second = _text(second_html)
 
@@ -242,13 +253,14 @@ def test_dashboard_page_paginates_statement_lines(alice_client: Any, label: dict
     assert "Page 2 of 2 (56 lines)" in second
     assert second.count("(unassigned) Unknown Title") == 6
     assert "2025-04-10 2025-02 DistroKid YouTube" in second
-    assert 'hx-get="/?fragment=lines&amp;artist=%28unassigned%29&amp;page=1"' in second_html
-    assert 'hx-push-url="/?artist=%28unassigned%29&amp;page=1"' in second_html
+    assert 'hx-get="/revenue/?fragment=lines&amp;artist=%28unassigned%29&amp;page=1"' in second_html
+    assert 'hx-push-url="/revenue/?artist=%28unassigned%29&amp;page=1"' in second_html
 
 
 def test_dashboard_page_without_any_load(alice_client: Any) -> None:
-    html = alice_client.get("/").content.decode()
+    html = alice_client.get("/revenue/").content.decode()
 
     assert "No warehouse load yet" in html
     assert "Total revenue (USD) 0.00" in _text(html)
-    assert html.count("No statement lines in this selection.") == 3
+    # monthly, platform, distributor, artist, track, territory and the statement lines
+    assert html.count("No statement lines in this selection.") == 7

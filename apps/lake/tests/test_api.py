@@ -39,6 +39,10 @@ def test_lake_file_list_api_projects_the_lineage_without_server_paths(alice_clie
         "status": "loaded",
         "error": "",
         "created_at": loaded.created_at.isoformat().replace("+00:00", "Z"),
+        "origin": "upload",
+        "kind": "bank_statement",
+        "parser_version": "1",
+        "schema_drift": "",
     }
     assert "/" not in str(body).replace("https://", "")  # no server path is exposed
 

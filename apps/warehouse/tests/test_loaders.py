@@ -100,3 +100,66 @@ def test_statement_lines_load_applies_a_restated_amount() -> None:
     statement_lines_load(_curated([{**ROWS[0], "earnings_usd": Decimal("0.030000000000")}]))
     assert StatementLine.objects.get(line_fingerprint="f1").earnings_usd == Decimal("0.03")
     assert StatementLine.objects.count() == 3
+
+
+def test_statement_lines_load_scopes_artist_aliases_to_the_line_distributor() -> None:
+    # given an alias valid for TooLost lines only
+    from apps.warehouse.models import Artist, ArtistAlias
+
+    iwary = Artist.objects.get(name="IWARY")
+    ArtistAlias.objects.create(alias="I.W.A.R.Y.", source="toolost", artist=iwary)
+    rows = [
+        {
+            "line_fingerprint": "t1",
+            "distributor": "toolost",
+            "store": "Spotify",
+            "artist_name": "I.W.A.R.Y.",
+            "earnings_usd": Decimal("1.500000000000"),
+        },
+        {
+            "line_fingerprint": "d1",
+            "distributor": "distrokid",
+            "store": "Spotify",
+            "artist_name": "I.W.A.R.Y.",
+            "earnings_usd": Decimal("2.000000000000"),
+        },
+    ]
+    # when both distributors' lines load
+    statement_lines_load(_curated(rows))
+    # then only the TooLost line resolves; the DistroKid one waits for review
+    found = dict(StatementLine.objects.values_list("distributor__code", "artist__name"))
+    assert found == {"toolost": "IWARY", "distrokid": None}
+
+
+def test_statement_lines_load_matches_a_line_without_isrc_by_artist_and_title() -> None:
+    from apps.warehouse.models import Artist, TrackAlias
+
+    zone = Artist.objects.get(name="ZONE A0")
+    scale = Track.objects.create(title="The Scale", artist=zone)
+    TrackAlias.objects.create(alias="The Scale (Radio Edit)", track=scale)
+    rows = [
+        {
+            "line_fingerprint": "a",
+            "store": "Spotify",
+            "artist_name": "Zone A0",
+            "title": "THE SCALE",
+            "earnings_usd": Decimal("1"),
+        },
+        {
+            "line_fingerprint": "b",
+            "store": "Spotify",
+            "artist_name": "Zone A0",
+            "title": "The Scale (Radio Edit)",
+            "earnings_usd": Decimal("1"),
+        },
+        {
+            "line_fingerprint": "c",
+            "store": "Spotify",
+            "artist_name": "PIG1987",
+            "title": "The Scale",
+            "earnings_usd": Decimal("1"),
+        },
+    ]
+    statement_lines_load(_curated(rows))
+    found = dict(StatementLine.objects.values_list("line_fingerprint", "track_id"))
+    assert found == {"a": scale.pk, "b": scale.pk, "c": None}

@@ -1,0 +1,78 @@
+"""Start other apps' tasks by name, with a TaskRun row written first (never by importing them).
+
+Health re-runs work by the task name and arguments recorded on a run (STYLE 1), so it works
+whether or not the app that owns the task is importable in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from apps.health.models import RunStatus, TaskRun
+from apps.health.tasks import _safe_arguments
+from bedrot_site.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+# Tasks other apps provide; the names are their public entry points.
+CREDENTIAL_REFRESH_TASK = "apps.sources.tasks.credential_refresh"
+SOURCE_EXTRACT_TASK = "apps.sources.tasks.source_extract"
+FILE_PROCESS_TASK = "apps.warehouse.tasks.lake_file_process_task"
+
+
+def _send(name: str, kwargs: dict[str, Any], task_id: str, link: Any | None = None) -> None:
+    """The one place a message leaves for the broker; tests replace it."""
+    options: dict[str, Any] = {"task_id": task_id}
+    if link is not None:
+        options["link"] = link
+    celery_app.send_task(name, kwargs=kwargs, **options)
+
+
+def _run_create(
+    *, task_name: str, kwargs: dict[str, Any], trigger: str, parent_run: TaskRun | None
+) -> TaskRun:
+    arguments = _safe_arguments(kwargs)
+    return TaskRun.objects.create(
+        task_name=task_name,
+        celery_task_id=str(uuid.uuid4()),
+        source=str(arguments.get("source_id") or arguments.get("source") or ""),
+        account=str(arguments.get("account") or ""),
+        trigger=trigger,
+        arguments=arguments,
+        status=RunStatus.QUEUED,
+        parent_run=parent_run,
+    )
+
+
+def task_dispatch(
+    *,
+    task_name: str,
+    kwargs: dict[str, Any],
+    trigger: str,
+    parent_run: TaskRun | None = None,
+    then: tuple[str, dict[str, Any]] | None = None,
+) -> tuple[TaskRun, TaskRun | None]:
+    """Record a queued run and send it after commit; `then` runs next only if it succeeds."""
+    run = _run_create(task_name=task_name, kwargs=kwargs, trigger=trigger, parent_run=parent_run)
+    next_run = None
+    link = None
+    if then is not None:
+        next_name, next_kwargs = then
+        next_run = _run_create(
+            task_name=next_name, kwargs=next_kwargs, trigger=trigger, parent_run=parent_run
+        )
+        link = celery_app.signature(
+            next_name,
+            kwargs=next_run.arguments,
+            immutable=True,
+            options={"task_id": next_run.celery_task_id},
+        )
+    # The rows commit first, so the worker always finds the run it is asked to record.
+    transaction.on_commit(partial(_send, task_name, run.arguments, str(run.celery_task_id), link))
+    logger.info("task_dispatched task=%s run_id=%s trigger=%s", task_name, run.pk, trigger)
+    return run, next_run

@@ -1,0 +1,831 @@
+"""KPI endpoints beyond revenue by platform/artist: exact bodies over a fixture warehouse
+(`label_statements_create` + `label_activity_create`, numbers worked out in their docstrings),
+filters, empty ranges, CSV export, goals and alerts.
+
+Every request costs 2 auth queries and 1 warehouse snapshot query before its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from apps.kpis.models import Alert, AlertRule, Goal
+from apps.kpis.services import alerts_refresh
+from apps.kpis.tests.factories import label_activity_create, label_statements_create
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = "2025-07-01T06:00:00Z"
+NEW_URLS = [
+    "/api/kpis/realtime",
+    "/api/kpis/goals",
+    "/api/kpis/alerts",
+    "/api/revenue/track",
+    "/api/revenue/distributor",
+    "/api/revenue/territory",
+    "/api/revenue/ledger",
+    "/api/streaming/daily",
+    "/api/streaming/summary",
+    "/api/streaming/growth",
+    "/api/marketing/campaigns",
+    "/api/marketing/artists",
+    "/api/audience/tiktok",
+    "/api/audience/spotify",
+    "/api/audience/linktree",
+    "/api/audience/instagram",
+    "/api/audience/youtube",
+    "/api/audience/tiktok-lag?account=zonea0",
+]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def warehouse() -> dict[str, object]:
+    label = label_statements_create()
+    return {**label, **label_activity_create(label)}
+
+
+@pytest.fixture
+def frozen_today() -> Any:
+    # A Sunday: the last complete ISO week is 2025-07-07..13, the current month July.
+    with time_machine.travel(datetime(2025, 7, 20, 12, 0, tzinfo=UTC), tick=False) as traveller:
+        yield traveller
+
+
+def _get(client: Any, url: str, params: dict[str, str] | None = None) -> Any:
+    response = client.get(url, params or {})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# --- access and validation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [*NEW_URLS, "/api/kpis/alerts/1/acknowledge"])
+def test_kpi_api_refuses_anonymous_and_non_staff(client: Any, bob: Any, url: str) -> None:
+    assert client.get(url).status_code == 401
+    assert client.post(url).status_code == 401
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url", [url for url in NEW_URLS if "alerts" not in url and "goals" not in url]
+)
+def test_kpi_api_rejects_bad_filters_with_field_errors(
+    alice_client: Any, warehouse: dict[str, object], url: str
+) -> None:
+    response = alice_client.get(url.split("?")[0], {"start": "2025-02-30", "account": "nobody"})
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["start"] == ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]
+    assert body["account"] == ["Unknown account 'nobody'."]
+
+
+@pytest.mark.parametrize("url", NEW_URLS)
+def test_kpi_api_accepts_the_widest_dates_and_an_empty_warehouse(
+    alice_client: Any, frozen_today: Any, url: str
+) -> None:
+    widest = {"start": "0001-01-01", "end": "9999-12-31"}
+    if "tiktok-lag" in url:
+        # the account must exist for the lag view; without facts it is unknown
+        assert alice_client.get(url, widest).status_code == 400
+        return
+    assert alice_client.get(url, widest).status_code == 200
+
+
+def test_streaming_growth_api_rejects_an_unknown_period(alice_client: Any) -> None:
+    response = alice_client.get("/api/streaming/growth", {"period": "year"})
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"period": ['"year" is not a valid choice.']},
+    )
+
+
+def test_tiktok_lag_api_requires_an_account(alice_client: Any, warehouse: Any) -> None:
+    response = alice_client.get("/api/audience/tiktok-lag")
+
+    assert response.status_code == 400
+    assert response.json() == {"account": ["A TikTok account is required."]}
+
+
+# --- summary and realtime -------------------------------------------------------------------
+
+
+def test_kpi_summary_api_adds_streams_and_finest_grain_spend(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    # 2 auth + 1 snapshot + 4 (totals, top artist, streams, ad spend)
+    with django_assert_num_queries(7):
+        body = _get(alice_client, "/api/kpis/summary")
+
+    # streams: 475 from DailyStream; spend: 10.00 (ad sets, not + campaign row) + 5.50 + 2.00
+    assert body == {
+        "total_revenue_usd": "11.156789",
+        "total_units": 3550,
+        "revenue_per_unit_usd": "0.003142757465",
+        "total_streams": 475,
+        "artist_count": 2,
+        "track_count": 3,
+        "top_artist": "ZONE A0",
+        "ad_spend_usd": "17.50",
+        "as_of": AS_OF,
+    }
+
+
+def test_kpi_summary_api_filters_streams_by_date_and_spend_by_artist(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    july = _get(alice_client, "/api/kpis/summary", {"start": "2025-07-01"})
+    pig = _get(alice_client, "/api/kpis/summary", {"artist": "PIG1987"})
+    toolost = _get(alice_client, "/api/kpis/summary", {"distributor": "toolost"})
+
+    assert (july["total_streams"], july["ad_spend_usd"]) == (155, "2.00")
+    assert (pig["ad_spend_usd"], pig["total_revenue_usd"]) == ("15.50", "3.95")
+    assert toolost["total_streams"] == 90
+
+
+def test_kpi_realtime_api_compares_the_latest_complete_day(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    # 2 auth + 1 snapshot + 2 (newest day per pair, sums of the two days)
+    with django_assert_num_queries(5):
+        body = _get(alice_client, "/api/kpis/realtime")
+
+    # Spotify: TooLost stops at 06-30, so 06-30 (120 + 50) vs 06-29 (100 + 40)
+    assert body == {
+        "results": [
+            {
+                "platform": "Spotify",
+                "date": "2025-06-30",
+                "streams": 170,
+                "previous_streams": 140,
+                "change": 30,
+                "change_rate": 0.214286,
+            },
+            {
+                "platform": "YouTube",
+                "date": "2025-07-01",
+                "streams": 5,
+                "previous_streams": 10,
+                "change": -5,
+                "change_rate": -0.5,
+            },
+        ],
+        "as_of": AS_OF,
+    }
+    distrokid = _get(alice_client, "/api/kpis/realtime", {"distributor": "distrokid"})
+    assert distrokid["results"][0] == {
+        "platform": "Spotify",
+        "date": "2025-07-01",
+        "streams": 150,
+        "previous_streams": 120,
+        "change": 30,
+        "change_rate": 0.25,
+    }
+    assert _get(alice_client, "/api/kpis/realtime", {"end": "2025-06-01"})["results"] == []
+
+
+# --- revenue ----------------------------------------------------------------------------------
+
+
+def test_revenue_track_api_applies_splits_flat_fee_first(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    # 2 auth + 1 snapshot + 3 (grouped lines, splits, split tracks' history)
+    with django_assert_num_queries(6):
+        body = _get(alice_client, "/api/revenue/track")
+
+    # THE SCALE: January 4.70 pays the 2.00 fee, then 20 % of 2.70 (0.54); February 20 % of
+    # 2.80 (0.56): net 7.50 - 3.10. THE SOURCE: 50 % only from February (-0.25 -> -0.125).
+    assert body == {
+        "results": [
+            {
+                "track": "THE SCALE",
+                "isrc": "QZTEST000001",
+                "artist": "ZONE A0",
+                "revenue_usd": "7.50",
+                "units": 2000,
+                "net_revenue_usd": "4.40",
+            },
+            {
+                "track": "RENEGADE PIPELINE",
+                "isrc": "QZTEST000003",
+                "artist": "PIG1987",
+                "revenue_usd": "3.95",
+                "units": 1250,
+                "net_revenue_usd": "3.95",
+            },
+            {
+                "track": "(unassigned)",
+                "isrc": None,
+                "artist": "(unassigned)",
+                "revenue_usd": "0.456789",
+                "units": 300,
+                "net_revenue_usd": "0.456789",
+            },
+            {
+                "track": "THE SOURCE",
+                "isrc": "QZTEST000002",
+                "artist": "ZONE A0",
+                "revenue_usd": "-0.75",
+                "units": 0,
+                "net_revenue_usd": "-0.625",
+            },
+        ],
+        "as_of": AS_OF,
+    }
+
+
+def test_revenue_track_api_shares_the_fee_by_the_selected_slice(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    body = _get(alice_client, "/api/revenue/track", {"platform": "Apple Music"})
+    february = _get(alice_client, "/api/revenue/track", {"start": "2025-02-01"})
+
+    # Apple Music is 1.20 of January's 4.70: fee 2.40/4.70, then 20 % of the rest
+    assert body["results"] == [
+        {
+            "track": "THE SCALE",
+            "isrc": "QZTEST000001",
+            "artist": "ZONE A0",
+            "revenue_usd": "1.20",
+            "units": 200,
+            "net_revenue_usd": "0.551489361702",
+        }
+    ]
+    # the fee was recouped in January, so February keeps 80 %
+    assert february["results"][0]["net_revenue_usd"] == "2.24"
+
+
+def test_revenue_distributor_and_territory_apis(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    distributors = _get(alice_client, "/api/revenue/distributor")
+    june_streams = _get(alice_client, "/api/revenue/distributor", {"end": "2025-06-29"})
+    territories = _get(alice_client, "/api/revenue/territory", {"distributor": "toolost"})
+
+    assert distributors["results"] == [
+        {"distributor": "distrokid", "revenue_usd": "8.556789", "units": 2900, "streams": 385},
+        {"distributor": "toolost", "revenue_usd": "2.60", "units": 650, "streams": 90},
+    ]
+    assert [row["streams"] for row in june_streams["results"]] == [100, 40]
+    assert territories == {
+        "results": [{"territory": "US", "revenue_usd": "2.60", "units": 650, "line_count": 2}],
+        "as_of": AS_OF,
+    }
+
+
+def test_revenue_monthly_api_adds_the_stream_part_of_expected_revenue(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    body = _get(alice_client, "/api/revenue/monthly")
+
+    # June: Spotify/DistroKid 220 streams x 6.40/1900; YouTube/DistroKid 10 x the label rate
+    # 9.956789/3350 (800 YouTube units < 1,000); Spotify/TooLost 90 x 9.00/2550 (650 < 1,000);
+    # Apple Music has no streams: run-rate 1.20/2.
+    assert body["results"][5] == {
+        "month": "2025-06",
+        "revenue_usd": "0.00",
+        "units": 0,
+        "expected_revenue_usd": "1.688421448611",
+        "status": "pending",
+    }
+
+
+def test_revenue_ledger_api_lists_months_per_distributor(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    body = _get(
+        alice_client,
+        "/api/revenue/ledger",
+        {"distributor": "distrokid", "start": "2025-02-01", "end": "2025-03-31"},
+    )
+
+    # March: Spotify and YouTube reported in January and February are missing; with under 3
+    # months of history the usual delay is 3 months, so they were due 2025-06-30 + 10 days.
+    assert body == {
+        "results": [
+            {
+                "sale_month": "2025-02",
+                "distributor": "distrokid",
+                "status": "reported",
+                "report_by": "2025-06-10",
+                "lines": 4,
+                "revenue_usd": "3.606789",
+                "expected_revenue_usd": "4.95",
+                "missing_platforms": [],
+            },
+            {
+                "sale_month": "2025-03",
+                "distributor": "distrokid",
+                "status": "late",
+                "report_by": "2025-07-10",
+                "lines": 0,
+                "revenue_usd": "0.00",
+                "expected_revenue_usd": "4.2783945",
+                "missing_platforms": ["Spotify", "YouTube"],
+            },
+        ],
+        "as_of": AS_OF,
+    }
+
+
+# --- streaming ----------------------------------------------------------------------------------
+
+
+def test_streaming_daily_and_summary_apis(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    daily = _get(alice_client, "/api/streaming/daily", {"start": "2025-07-01"})
+    # 2 auth + 1 snapshot + 3 (by platform, totals, by distributor)
+    with django_assert_num_queries(6):
+        summary = _get(alice_client, "/api/streaming/summary")
+    empty = _get(alice_client, "/api/streaming/summary", {"start": "2026-01-01"})
+
+    assert daily["results"] == [
+        {"date": "2025-07-01", "platform": "Spotify", "distributor": "distrokid", "streams": 150},
+        {"date": "2025-07-01", "platform": "YouTube", "distributor": "distrokid", "streams": 5},
+    ]
+    # 475 streams over 3 distinct dates (7 rows)
+    assert summary == {
+        "total_streams": 475,
+        "by_platform": [
+            {"platform": "Spotify", "streams": 460},
+            {"platform": "YouTube", "streams": 15},
+        ],
+        "by_distributor": [
+            {"distributor": "distrokid", "streams": 385},
+            {"distributor": "toolost", "streams": 90},
+        ],
+        "daily_average": 158.3333,
+        "first_date": "2025-06-29",
+        "last_date": "2025-07-01",
+        "as_of": AS_OF,
+    }
+    assert empty == {
+        "total_streams": 0,
+        "by_platform": [],
+        "by_distributor": [],
+        "daily_average": 0.0,
+        "first_date": None,
+        "last_date": None,
+        "as_of": AS_OF,
+    }
+
+
+def test_streaming_growth_api_uses_complete_calendar_periods(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    weeks = _get(
+        alice_client,
+        "/api/streaming/growth",
+        {"period": "week", "start": "2025-06-25", "end": "2025-07-06"},
+    )
+    default_weeks = _get(alice_client, "/api/streaming/growth", {"period": "week"})
+    months = _get(alice_client, "/api/streaming/growth", {"period": "month", "start": "2025-06-01"})
+
+    # ISO weeks from Monday: 06-23 week holds 06-29 (140); 06-30 week 335
+    assert weeks["results"] == [
+        {"period_start": "2025-06-23", "streams": 140, "previous_streams": 0, "growth_rate": 0.0},
+        {
+            "period_start": "2025-06-30",
+            "streams": 335,
+            "previous_streams": 140,
+            "growth_rate": 1.392857,
+        },
+    ]
+    # 12 complete weeks, the current one (from 07-14) excluded
+    assert len(default_weeks["results"]) == 12
+    assert default_weeks["results"][-1] == {
+        "period_start": "2025-07-07",
+        "streams": 0,
+        "previous_streams": 335,
+        "growth_rate": -1.0,
+    }
+    # July is the current month, so only June is complete
+    assert months["results"] == [
+        {"period_start": "2025-06-01", "streams": 320, "previous_streams": 0, "growth_rate": 0.0}
+    ]
+
+
+# --- marketing ----------------------------------------------------------------------------------
+
+
+CAMPAIGN_111 = {
+    "campaign": "PIG1987 - RENEGADE PIPELINE - BROAD",
+    "external_id": "111",
+    "artist": "PIG1987",
+    "track": "RENEGADE PIPELINE",
+    "targeting": "BROAD",
+}
+
+
+def test_marketing_campaign_api_sums_the_finest_grain_and_never_sums_reach(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    # 2 auth + 1 snapshot + 3 (campaigns, grouped days, lifetime reach)
+    with django_assert_num_queries(6):
+        body = _get(alice_client, "/api/marketing/campaigns")
+
+    assert body == {
+        "results": [
+            {
+                **CAMPAIGN_111,
+                "spend_usd": "15.50",
+                "impressions": 1500,
+                "clicks": 25,
+                "reach": 1100,
+                "reach_basis": "lifetime",
+                "ctr": 0.016667,
+                "cpc_usd": "0.62",
+                "cpm_usd": "10.333333333333",
+            },
+            {
+                "campaign": "IWARY - BROAD",
+                "external_id": "222",
+                "artist": "IWARY",
+                "track": None,
+                "targeting": "BROAD",
+                "spend_usd": "2.00",
+                "impressions": 0,
+                "clicks": 0,
+                "reach": None,
+                "reach_basis": "max_daily",
+                "ctr": 0.0,
+                "cpc_usd": "0.00",
+                "cpm_usd": "0.00",
+            },
+        ],
+        "as_of": AS_OF,
+    }
+
+
+def test_marketing_campaign_api_reach_for_a_month_and_for_other_ranges(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    june = _get(
+        alice_client, "/api/marketing/campaigns", {"start": "2025-06-01", "end": "2025-06-30"}
+    )
+    one_day = _get(
+        alice_client, "/api/marketing/campaigns", {"start": "2025-06-02", "end": "2025-06-02"}
+    )
+    nothing = _get(alice_client, "/api/marketing/campaigns", {"artist": "ZONE A0"})
+
+    assert [(r["reach"], r["reach_basis"]) for r in june["results"]] == [(1050, "month")]
+    assert one_day["results"] == [
+        {
+            **CAMPAIGN_111,
+            "spend_usd": "5.50",
+            "impressions": 500,
+            "clicks": 5,
+            "reach": 450,
+            "reach_basis": "max_daily",
+            "ctr": 0.01,
+            "cpc_usd": "1.10",
+            "cpm_usd": "11.00",
+        }
+    ]
+    assert nothing == {"results": [], "as_of": AS_OF}
+
+
+def test_marketing_artist_api_returns_roas(alice_client: Any, warehouse: dict[str, object]) -> None:
+    body = _get(alice_client, "/api/marketing/artists")
+    june = _get(alice_client, "/api/marketing/artists", {"start": "2025-06-01"})
+
+    # PIG1987's track earned 3.95 in all sale months: 3.95 / 15.50
+    assert body["results"] == [
+        {
+            "artist": "PIG1987",
+            "spend_usd": "15.50",
+            "impressions": 1500,
+            "clicks": 25,
+            "revenue_usd": "3.95",
+            "roas": 0.254839,
+        },
+        {
+            "artist": "IWARY",
+            "spend_usd": "2.00",
+            "impressions": 0,
+            "clicks": 0,
+            "revenue_usd": "0.00",
+            "roas": 0.0,
+        },
+    ]
+    assert june["results"][0]["revenue_usd"] == "0.00"
+
+
+# --- audience -----------------------------------------------------------------------------------
+
+
+def test_audience_tiktok_api_sums_and_takes_the_latest_followers(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    # 2 auth + 1 snapshot + 3 (account artists, sums, latest followers)
+    with django_assert_num_queries(6):
+        body = _get(alice_client, "/api/audience/tiktok")
+    until_june_2 = _get(
+        alice_client, "/api/audience/tiktok", {"end": "2025-06-02", "account": "zonea0"}
+    )
+    june_3 = _get(
+        alice_client, "/api/audience/tiktok", {"start": "2025-06-03", "artist": "zone a0"}
+    )
+
+    zonea0 = {
+        "account": "zonea0",
+        "artist": "ZONE A0",
+        "video_views": 1500,
+        "profile_views": 70,
+        "likes": 140,
+        "comments": 14,
+        "shares": 6,
+        "engagement_rate": 0.106667,
+        "followers": 5100,
+    }
+    assert body["results"] == [
+        {
+            "account": "pig1987",
+            "artist": None,
+            "video_views": 10,
+            "profile_views": 0,
+            "likes": 1,
+            "comments": 0,
+            "shares": 0,
+            "engagement_rate": 0.1,
+            "followers": None,
+        },
+        zonea0,
+    ]
+    assert until_june_2["results"] == [{**zonea0, "followers": 5000}]
+    assert june_3["results"] == [
+        {
+            **zonea0,
+            "video_views": 0,
+            "profile_views": 0,
+            "likes": 0,
+            "comments": 0,
+            "shares": 0,
+            "engagement_rate": 0.0,
+        }
+    ]
+
+
+def test_audience_spotify_and_linktree_apis(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    spotify = _get(alice_client, "/api/audience/spotify")
+    june_1 = _get(alice_client, "/api/audience/spotify", {"end": "2025-06-01", "artist": "ZONE A0"})
+    linktree = _get(alice_client, "/api/audience/linktree")
+    empty = _get(alice_client, "/api/audience/linktree", {"start": "2026-01-01"})
+
+    assert spotify["results"] == [
+        {
+            "artist": "PIG1987",
+            "account": "pig1987",
+            "date": "2025-06-01",
+            "listeners": 50,
+            "streams": 60,
+            "followers": 400,
+        },
+        {
+            "artist": "ZONE A0",
+            "account": "zonea0",
+            "date": "2025-06-02",
+            "listeners": 110,
+            "streams": 160,
+            "followers": 905,
+        },
+    ]
+    assert [row["followers"] for row in june_1["results"]] == [900]
+    assert linktree == {
+        "total_views": 100,
+        "total_clicks": 32,
+        "click_through_rate": 0.32,
+        "results": [
+            {"date": "2025-06-01", "views": 100, "clicks": 30},
+            {"date": "2025-06-02", "views": 0, "clicks": 2},
+        ],
+        "as_of": AS_OF,
+    }
+    assert empty == {
+        "total_views": 0,
+        "total_clicks": 0,
+        "click_through_rate": 0.0,
+        "results": [],
+        "as_of": AS_OF,
+    }
+
+
+def test_audience_tiktok_lag_api_needs_90_overlapping_days(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    body = _get(alice_client, "/api/audience/tiktok-lag", {"account": "zonea0"})
+
+    assert body == {
+        "account": "zonea0",
+        "artist": "ZONE A0",
+        "status": "insufficient_data",
+        "best_lag_days": None,
+        "overlap_days": 2,
+        "results": [],
+        "as_of": AS_OF,
+    }
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def test_kpi_list_api_exports_csv_with_bom_and_formula_escaping(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    warehouse["broad"].override_targeting = "=HYPERLINK(1)"  # type: ignore[attr-defined]
+    warehouse["broad"].save()  # type: ignore[attr-defined]
+
+    response = alice_client.get(
+        "/api/marketing/campaigns", {"format": "csv", "start": "2025-06-02", "end": "2025-06-02"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="bedrot_marketing_campaigns_2025-06-02_2025-06-02.csv"'
+    )
+    assert response.content.decode("utf-8") == (
+        "\ufeffcampaign,external_id,artist,track,targeting,spend_usd,impressions,clicks,reach,"
+        "reach_basis,ctr,cpc_usd,cpm_usd\r\n"
+        "PIG1987 - RENEGADE PIPELINE - BROAD,111,PIG1987,RENEGADE PIPELINE,'=HYPERLINK(1),"
+        "5.50,500,5,450,max_daily,0.01,1.10,11.00\r\n"
+    )
+
+
+def test_kpi_list_api_csv_keeps_negative_numbers(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    body = alice_client.get("/api/revenue/track", {"format": "csv", "platform": "YouTube"})
+
+    lines = body.content.decode("utf-8").splitlines()
+    assert lines[-1] == "THE SOURCE,QZTEST000002,ZONE A0,-0.25,0,-0.125"
+
+
+# --- goals --------------------------------------------------------------------------------------
+
+
+def test_kpi_goal_api_measures_each_goal(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    body = _get(alice_client, "/api/kpis/goals")
+
+    # revenue: February, the latest reported month; streams: July to date (150 + 5) against
+    # 20/31 of the target; followers: 905 + 400
+    assert body == {
+        "results": [
+            {
+                "goal": "monthly_revenue",
+                "unit": "usd",
+                "target": "500.00",
+                "current": "4.606789",
+                "progress": 0.009214,
+                "status": "at_risk",
+            },
+            {
+                "goal": "monthly_streams",
+                "unit": "streams",
+                "target": 200000,
+                "current": 155,
+                "progress": 0.000775,
+                "status": "at_risk",
+            },
+            {
+                "goal": "spotify_followers",
+                "unit": "followers",
+                "target": 10000,
+                "current": 1305,
+                "progress": 0.1305,
+                "status": "at_risk",
+            },
+        ],
+        "as_of": AS_OF,
+    }
+
+
+@pytest.mark.parametrize(
+    ("goal", "target", "progress", "status"),
+    [
+        ("spotify_followers", "1305", 1.0, "achieved"),
+        ("spotify_followers", "1500", 0.87, "on_track"),
+        ("spotify_followers", "2000", 0.6525, "behind"),
+        # 155 streams in 20 of 31 days: pace ratio 155 / (300 * 20/31) = 0.80
+        ("monthly_streams", "300", 0.516667, "on_track"),
+        ("monthly_revenue", "4", 1.0, "achieved"),
+    ],
+)
+def test_kpi_goal_api_follows_an_edited_target(
+    alice_client: Any,
+    warehouse: dict[str, object],
+    frozen_today: Any,
+    goal: str,
+    target: str,
+    progress: float,
+    status: str,
+) -> None:
+    _get(alice_client, "/api/kpis/goals")  # cached before the edit
+    Goal.objects.filter(name=goal).update(target=target)
+    Goal.objects.get(name=goal).save()  # an admin save: invalidates cached KPIs
+
+    rows = {row["goal"]: row for row in _get(alice_client, "/api/kpis/goals")["results"]}
+
+    assert (rows[goal]["progress"], rows[goal]["status"]) == (progress, status)
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def test_alerts_refresh_finds_drops_and_late_statements_once(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    first = alerts_refresh()
+    again = alerts_refresh()
+
+    assert (len(first), again) == (3, [])
+    assert sorted(Alert.objects.values_list("type", "subject", "period", "severity")) == [
+        ("late_statement", "distrokid", "2025-03", "warning"),
+        ("late_statement", "toolost", "2025-03", "warning"),
+        ("streaming", "label", "2025-W28", "warning"),
+    ]
+    body = _get(alice_client, "/api/kpis/alerts", {"type": "streaming"})
+    assert body == {
+        "results": [
+            {
+                "id": Alert.objects.get(type="streaming").pk,
+                "type": "streaming",
+                "subject": "label",
+                "period": "2025-W28",
+                "severity": "warning",
+                "message": (
+                    "Streams in the week of 2025-07-07 fell 100.0% to 0 from 335 the week before."
+                ),
+                "created_at": "2025-07-20T12:00:00Z",
+                "acknowledged": False,
+                "acknowledged_at": None,
+            }
+        ],
+        "as_of": AS_OF,
+    }
+
+
+def test_alerts_refresh_escalates_late_statements_and_reads_thresholds(
+    warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    AlertRule.objects.filter(name="revenue_swing_usd").update(threshold="1.00")
+    AlertRule.objects.filter(name="streaming_drop_fraction").update(is_enabled=False)
+    alerts_refresh()
+
+    # 30 days after the 2025-07-10 report-by date, the same alert rises to high
+    frozen_today.move_to(datetime(2025, 8, 10, 12, 0, tzinfo=UTC))
+    alerts_refresh()
+
+    revenue = Alert.objects.get(type="revenue")
+    assert (revenue.period, revenue.severity, revenue.message) == (
+        "2025-02",
+        "high",
+        "Revenue down 1.943211 USD: 2025-02 4.606789 USD vs 2025-01 6.55 USD.",
+    )
+    assert not Alert.objects.filter(type="streaming").exists()
+    assert (
+        Alert.objects.get(type="late_statement", subject="distrokid", period="2025-03").severity
+        == "high"
+    )
+
+
+def test_kpi_alert_acknowledge_api_marks_the_alert_once(
+    alice_client: Any, alice: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    alerts_refresh()
+    alert = Alert.objects.get(type="streaming")
+
+    response = alice_client.post(f"/api/kpis/alerts/{alert.pk}/acknowledge")
+    frozen_today.shift(3600)
+    again = alice_client.post(f"/api/kpis/alerts/{alert.pk}/acknowledge")
+    missing = alice_client.post("/api/kpis/alerts/999999/acknowledge")
+    alerts_refresh()  # a refresh keeps the acknowledgement
+
+    assert response.status_code == 200
+    assert response.json()["acknowledged"] is True
+    assert again.json()["acknowledged_at"] == "2025-07-20T12:00:00Z"
+    assert missing.status_code == 404
+    alert.refresh_from_db()
+    assert (alert.acknowledged_by, alert.is_acknowledged) == (alice, True)
+    open_alerts = _get(alice_client, "/api/kpis/alerts", {"acknowledged": "false"})
+    assert [row["type"] for row in open_alerts["results"]] == ["late_statement", "late_statement"]

@@ -1,0 +1,92 @@
+"""Schema drift against the previous file of the same source and kind: reported, never silent."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apps.lake.models import FileStatus, LakeFile
+from apps.sources.connectors.spotify.samples import audience_timeline_csv
+from apps.warehouse.services import ingest_path
+
+pytestmark = pytest.mark.django_db
+
+TIMELINE_NAME = "62owJQCD2XzVB2o19CVsFM-audience-timeline.csv"
+
+
+def _ingest(tmp_path: Path, content: bytes, folder: str) -> LakeFile:
+    path = tmp_path / folder / TIMELINE_NAME
+    path.parent.mkdir()
+    path.write_bytes(content)
+    outcome = ingest_path(path=path, account="zonea0")
+    return LakeFile.objects.get(pk=outcome.lake_file_id)
+
+
+def test_first_file_of_a_kind_records_its_columns_without_drift(tmp_path: Path) -> None:
+    # when the first audience timeline arrives
+    lake_file = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+
+    # then its header is recorded and nothing is reported
+    assert lake_file.schema_drift["columns"] == [
+        "date",
+        "listeners",
+        "streams",
+        "followers",
+        "playlist adds",
+        "saves",
+    ]
+    assert "compared_with" not in lake_file.schema_drift
+    assert len(lake_file.header_fingerprint) == 64
+
+
+def test_a_renamed_optional_column_is_reported_instead_of_silent_nulls(
+    tmp_path: Path, alice_client: Any
+) -> None:
+    # given a timeline with playlist adds and saves
+    first = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+
+    # when the next export calls `saves` `library saves` (the parser keeps only known columns)
+    renamed = audience_timeline_csv(first_day=date(2025, 1, 4), days=3).replace(
+        b",saves\n", b",library saves\n", 1
+    )
+    second = _ingest(tmp_path, renamed, "b")
+
+    # then the file loads, and the rename and the column left empty are on its lineage row
+    assert second.status == FileStatus.LOADED
+    drift = second.schema_drift
+    assert drift["compared_with"] == first.pk
+    assert drift["renamed_columns"] == [{"from": "saves", "to": "library saves"}]
+    assert (drift["new_columns"], drift["missing_columns"]) == ([], [])
+    assert drift["emptied_columns"] == ["spotify_audience_daily.saves"]
+    expected = (
+        f"schema drift vs file {first.pk}: renamed: saves -> library saves; "
+        "now empty: spotify_audience_daily.saves"
+    )
+    assert expected in second.warnings
+    # and /api/lake/files shows it
+    rows = alice_client.get("/api/lake/files?source=spotify").json()["results"]
+    assert {row["id"]: row["schema_drift"] for row in rows} == {
+        second.pk: expected,
+        first.pk: "",
+    }
+
+
+def test_columns_dropped_by_the_export_are_listed_as_missing(tmp_path: Path) -> None:
+    # given a timeline with playlist adds and saves, then one without both
+    first = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+    second = _ingest(
+        tmp_path,
+        audience_timeline_csv(first_day=date(2025, 1, 4), days=3, has_saves=False),
+        "b",
+    )
+
+    # then both are reported missing and their curated columns as emptied
+    assert second.schema_drift["compared_with"] == first.pk
+    assert second.schema_drift["missing_columns"] == ["playlist adds", "saves"]
+    assert second.schema_drift["emptied_columns"] == [
+        "spotify_audience_daily.playlist_adds",
+        "spotify_audience_daily.saves",
+    ]

@@ -1,0 +1,183 @@
+"""Replay: raw files through the current parser again; only what changed is re-curated."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.lake.curated import curated_partitions
+from apps.lake.models import CuratedDataset, FileStatus, LakeFile, Zone
+from apps.sources.connectors.base import ParsedFile, Payload, RowError
+from apps.sources.connectors.distrokid.connector import DistroKidConnector
+from apps.warehouse.models import StatementLine, WarehouseLoad
+from apps.warehouse.services import ingest_path
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parents[2] / "warehouse" / "tests" / "fixtures"
+ORIGINAL_PARSE = DistroKidConnector.parse
+
+
+def _curated_earnings() -> dict[int, str]:
+    """line_number -> earnings of the curated statement lines."""
+    rows = [row for table in curated_partitions("statement_lines") for row in table.to_pylist()]
+    return {row["line_number"]: f"{row['earnings_usd']:.2f}" for row in rows}
+
+
+def _parser_v2(self: DistroKidConnector, payload: Payload) -> ParsedFile:
+    """A 'newer parser': line 2 earns 3.00 instead of 2.88, and line 6 is now rejected."""
+    parsed = ORIGINAL_PARSE(self, payload)
+    table = parsed.tables["statement_lines"]
+    table = table.filter(pc.not_equal(table.column("line_number"), 6))
+    earnings = [
+        Decimal("3.00") if line == 2 else value
+        for line, value in zip(
+            table.column("line_number").to_pylist(),
+            table.column("earnings_usd").to_pylist(),
+            strict=True,
+        )
+    ]
+    position = table.schema.get_field_index("earnings_usd")
+    table = table.set_column(
+        position,
+        table.schema.field(position),
+        pa.array(earnings, table.schema.field(position).type),
+    )
+    rejection = RowError(row=6, column="Earnings (USD)", code="bad_amount", message="v2 refuses")
+    return dataclasses.replace(parsed, tables={"statement_lines": table}, rejections=[rejection])
+
+
+def _replay(*args: str) -> str:
+    out = StringIO()
+    call_command("replay", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_replay_of_unchanged_files_changes_nothing() -> None:
+    # given a statement loaded under parser v1
+    outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    version = CuratedDataset.objects.get(name="statement_lines").version
+    loads = WarehouseLoad.objects.count()
+
+    # when the source is replayed with the same parser
+    output = _replay("--source", "distrokid")
+
+    # then nothing is re-curated or reloaded, and the lineage row is untouched
+    assert output.splitlines() == [
+        f"file {outcome.lake_file_id}: unchanged",
+        "replayed files=1 changed=0 unchanged=1 quarantined=0 busy=0 skipped=0",
+    ]
+    assert CuratedDataset.objects.get(name="statement_lines").version == version
+    assert WarehouseLoad.objects.count() == loads
+    assert LakeFile.objects.get(pk=outcome.lake_file_id).replays == []
+
+
+def test_replay_under_a_newer_parser_reloads_the_changes_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a statement of 5 lines loaded under parser v1
+    outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    assert _curated_earnings()[2] == "2.88"
+    loads = WarehouseLoad.objects.count()
+
+    # when parser v2 (one value restated, one line now rejected) replays the file
+    monkeypatch.setattr(DistroKidConnector, "parser_version", "2")
+    monkeypatch.setattr(DistroKidConnector, "parse", _parser_v2)
+    first = _replay("--file", str(outcome.lake_file_id))
+
+    # then 1 key changed and 1 removed, curated holds 4 lines with the new value, reloaded once
+    assert first.splitlines()[0] == (
+        f"file {outcome.lake_file_id}: changed parser v1 -> v2 statement_lines: +0 ~1 -1"
+    )
+    earnings = _curated_earnings()
+    assert (len(earnings), earnings[2], 6 in earnings) == (4, "3.00", False)
+    lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
+    assert (lake_file.status, lake_file.zone, lake_file.parser_version) == (
+        FileStatus.LOADED,
+        Zone.CURATED,
+        "2",
+    )
+    assert (lake_file.rows_in, lake_file.rows_out, lake_file.rows_rejected) == (5, 4, 1)
+    assert lake_file.staging_key.endswith("/v2")
+    assert [entry["datasets"] for entry in lake_file.replays] == [
+        {"statement_lines": {"added": 0, "changed": 1, "removed": 1}}
+    ]
+    assert WarehouseLoad.objects.count() == loads + 1
+    # the restated line reached the warehouse (the removed key stays there: loads only upsert)
+    warehouse_earnings = set(StatementLine.objects.values_list("earnings_usd", flat=True))
+    assert (Decimal("3.00") in warehouse_earnings, Decimal("2.88") in warehouse_earnings) == (
+        True,
+        False,
+    )
+
+    # when replayed a second time with the same parser
+    version = CuratedDataset.objects.get(name="statement_lines").version
+    second = _replay("--source", "distrokid")
+
+    # then nothing changes at all
+    assert second.splitlines()[0] == f"file {outcome.lake_file_id}: unchanged"
+    assert CuratedDataset.objects.get(name="statement_lines").version == version
+    assert WarehouseLoad.objects.count() == loads + 1
+    assert len(LakeFile.objects.get(pk=outcome.lake_file_id).replays) == 1
+
+
+def test_replay_brings_a_quarantined_file_in_once_the_parser_accepts_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a statement the current parser refuses (here: a parser that always refuses)
+    def refuse(self: DistroKidConnector, payload: Payload) -> ParsedFile:
+        from apps.sources.connectors.base import FileRejected
+
+        raise FileRejected("header not recognised")
+
+    monkeypatch.setattr(DistroKidConnector, "parse", refuse)
+    outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv", source_id="distrokid")
+    assert outcome.result == "rejected"
+
+    # when the parser is fixed and the file replayed
+    monkeypatch.setattr(DistroKidConnector, "parse", ORIGINAL_PARSE)
+    output = _replay("--file", str(outcome.lake_file_id))
+
+    # then its 5 lines are curated and loaded
+    assert output.splitlines()[0] == (
+        f"file {outcome.lake_file_id}: changed statement_lines: +5 ~0 -0"
+    )
+    lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
+    assert (lake_file.status, lake_file.error, lake_file.rows_out) == (FileStatus.LOADED, "", 5)
+    assert StatementLine.objects.count() == 5
+
+
+def test_replay_of_an_unknown_file_id_is_an_error() -> None:
+    with pytest.raises(CommandError, match="no lake file with id 999"):
+        _replay("--file", "999")
+
+
+def test_replay_under_a_newer_parser_with_the_same_rows_records_the_version_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a statement loaded under parser v1
+    outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    version = CuratedDataset.objects.get(name="statement_lines").version
+    loads = WarehouseLoad.objects.count()
+
+    # when parser v2, which reads the file identically, replays it
+    monkeypatch.setattr(DistroKidConnector, "parser_version", "2")
+    output = _replay("--source", "distrokid")
+
+    # then the file is at v2 and still loaded, but curated and the warehouse are untouched
+    assert output.splitlines()[0] == f"file {outcome.lake_file_id}: unchanged parser v1 -> v2"
+    lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
+    assert (lake_file.parser_version, lake_file.status, lake_file.zone) == (
+        "2",
+        FileStatus.LOADED,
+        Zone.CURATED,
+    )
+    assert CuratedDataset.objects.get(name="statement_lines").version == version
+    assert WarehouseLoad.objects.count() == loads

@@ -1,0 +1,90 @@
+"""The extractor model: fetch a source's data into landing files; verify and refresh a login.
+
+Extractors only fetch. They write files into the `landing_dir` they are given and return the
+paths; `apps.sources.services.source_extract` hands those files to the pipeline. Errors say
+whether trying again can help (apps.health.errors): PermanentError for refused credentials
+and 4xx, TransientError for timeouts, 429 and 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from apps.health.errors import PermanentError
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """What every extractor (API or browser) offers; registered in EXTRACTORS by source id."""
+
+    source: str
+
+    def extract(self, *, account: str, since: date | None, landing_dir: Path) -> list[Path]:
+        """Fetch what changed since `since` (None: the source's default window) into files."""
+        ...
+
+    def verify(self, *, account: str) -> bool:
+        """A cheap probe: does the stored login still work? Never raises for a refused login."""
+        ...
+
+    def refresh(self, *, account: str) -> bool:
+        """Renew the login without a human when the source allows it; False when it cannot."""
+        ...
+
+
+class CredentialMissing(PermanentError):
+    """No login is stored for this source and account: a human must enter one."""
+
+    code = "credential_missing"
+
+
+class CredentialRejected(PermanentError):
+    """The vendor refused the stored login (401/403, expired token, redirect to login)."""
+
+    code = "credential_rejected"
+
+
+class TwoFactorRequired(PermanentError):
+    """The vendor asks for a 2FA code, a captcha or a QR scan: a human must take over.
+
+    `message` is the hand-off text shown on the credential page and in the notification;
+    `prompt` is what the vendor asked for, when the extractor could read it.
+    """
+
+    code = "two_factor_required"
+
+    def __init__(self, message: str, *, prompt: str = "") -> None:
+        super().__init__(message)
+        self.prompt = prompt or message
+
+
+def landing_file_name(*, kind: str, extension: str, now: datetime | None = None) -> str:
+    """`<kind>__<UTC timestamp>__<8 hex>.<ext>`, the name part of a generated landing name."""
+    moment = (now or datetime.now(tz=UTC)).astimezone(UTC)
+    return f"{kind}__{moment.strftime('%Y%m%dT%H%M%SZ')}__{secrets.token_hex(4)}.{extension}"
+
+
+def write_landing_file(*, landing_dir: Path, name: str, content: bytes) -> Path:
+    """Write one fetched payload whole (temp file + rename), so a crash never leaves half a file."""
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    target = landing_dir / name
+    temp = landing_dir / f".{name}.part"
+    with temp.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+    temp.replace(target)
+    return target
+
+
+def write_landing_json(*, landing_dir: Path, kind: str, payload: Any) -> Path:
+    """Save one JSON payload (one vendor response page) as a landing file of `kind`."""
+    content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return write_landing_file(
+        landing_dir=landing_dir,
+        name=landing_file_name(kind=kind, extension="json"),
+        content=content,
+    )
