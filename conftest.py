@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from bedrot_site.celery import app as celery_app
 
@@ -28,6 +29,9 @@ def _test_switches(settings: Any, tmp_path: Path) -> None:
         },
     }
     settings.AXES_ENABLED = False
+    # LocMemCache keeps its data in a module global: without this, a KPI result cached by one
+    # test (keyed by the load version, which restarts with every test database) leaks into the next.
+    cache.clear()
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
 

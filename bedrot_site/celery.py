@@ -47,6 +47,12 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="*/30"),
         "options": {"expires": 25 * MINUTE_S},
     },
+    # Alerts are also refreshed after every load; hourly catches the ones the date alone raises.
+    "kpi-alerts-refresh": {
+        "task": "apps.kpis.tasks.kpi_alerts_refresh_task",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 55 * MINUTE_S},
+    },
     # The daily digest goes out at 09:00 UTC, after the morning extractions (05:00-08:30).
     "health-daily-summary": {
         "task": "apps.health.tasks.health_daily_summary_task",
@@ -56,8 +62,8 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 
 # Extractions (SPEC 2.0 "Default schedules", UTC). Each runs every stored account of its source
-# and expires before the next day's run. Statements (DistroKid bank export, TooLost sales
-# reports) are fetched by the same daily run when the extractor finds a new one.
+# and expires before the next day's run. The distributors' daily runs fetch their charts and
+# analytics only; their statements have weekly runs of their own (below).
 _EXTRACTION_TIMES: dict[str, tuple[int, int, str]] = {
     # source: (hour, minute, why then)
     "metaads": (5, 0, "re-reads the last 28 days of insights before the morning"),
@@ -70,15 +76,30 @@ _EXTRACTION_TIMES: dict[str, tuple[int, int, str]] = {
     "mailchimp": (8, 30, "campaigns sent in the last 90 days"),
     "spotify": (21, 30, "S4A updates once a day, about 15:00 US Eastern"),
 }
+# Sources whose statements are fetched weekly: their daily run leaves them out.
+_DAILY_SCOPE = {"distrokid": {"scope": "daily"}, "toolost": {"scope": "daily"}}
 BEAT_SCHEDULE.update(
     {
         f"extract-{source}": {
             "task": "apps.sources.tasks.source_extract",
             "schedule": crontab(minute=minute, hour=hour),
-            "kwargs": {"source": source},
+            "kwargs": {"source": source, **_DAILY_SCOPE.get(source, {})},
             "options": {"expires": 20 * 60 * MINUTE_S},
         }
         for source, (hour, minute, _why) in _EXTRACTION_TIMES.items()
+    }
+)
+# Statements arrive monthly at most, so a weekly look is enough (SPEC 2.0): the DistroKid bank
+# export Mondays 06:30, the TooLost sales-report check Mondays 06:45 (after its daily run).
+BEAT_SCHEDULE.update(
+    {
+        f"extract-{source}-statements": {
+            "task": "apps.sources.tasks.source_extract",
+            "schedule": crontab(minute=minute, hour=6, day_of_week="mon"),
+            "kwargs": {"source": source, "scope": "statements"},
+            "options": {"expires": 6 * 24 * 60 * MINUTE_S},
+        }
+        for source, minute in (("distrokid", 30), ("toolost", 45))
     }
 )
 # The cheap daily probe of every stored login (SPEC 6.3), before the first extraction.

@@ -123,6 +123,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie (forms and upload.js send the form field), so hide it too.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_HTTPS = env_bool("BEDROT_HTTPS", IS_PRODUCTION)
@@ -175,7 +177,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # A file test database, so a daphne or worker subprocess in a test can open it too.
     _database["TEST"] = {"NAME": str(VAR_DIR / "test-bedrot.sqlite3")}
 elif _database["ENGINE"] == "django.db.backends.postgresql":
-    _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    # 0 by default: persistent connections are kept per thread, and under daphne idle request
+    # threads piled up connections until PostgreSQL refused new ones (bench B3, 32 clients).
+    _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True
 else:
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:/// URL")
@@ -261,6 +265,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The sale-month status is one enum wherever it appears (monthly series, ledger).
     "ENUM_NAME_OVERRIDES": {"MonthStatusEnum": ["reported", "pending", "late"]},
+    # Request bodies get their own components, so an upload's file is `format: binary`.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Error responses and blank query values are documented on every operation (SPEC 7 R3).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bedrot_site.openapi.document_error_responses",
+    ],
 }
 
 # --- storage and lake -----------------------------------------------------------------------
@@ -320,6 +331,8 @@ BROWSER_TIMEOUT_S = env_int("BEDROT_BROWSER_TIMEOUT_S", 60, minimum=1)
 # Seconds a browser login keeps a 2FA prompt open for a code entered on the credential page;
 # 0 hands the prompt to a human at once (keep it under the task's soft time limit).
 BROWSER_TWO_FACTOR_WAIT_S = env_int("BEDROT_BROWSER_2FA_WAIT_S", 0, minimum=0)
+# Longest random delay (seconds) before a scheduled browser extraction starts (SPEC 2.0).
+BROWSER_START_JITTER_S = env_int("BEDROT_BROWSER_START_JITTER_S", 1800, minimum=0)
 
 # --- health notifications (SPEC 6.6) ---------------------------------------------------------
 # Absolute links in notifications point here.

@@ -120,7 +120,9 @@ def instrument() -> None:
     wrap(warehouse_services, "warehouse_file_load", "load")
     wrap(warehouse_services, "warehouse_load_record", "record load")
     wrap(loaders, "statement_lines_frame", "resolve keys (frame)")
+    wrap(loaders, "statement_releases_load", "releases")
     wrap(loaders, "bulk_upsert", "upsert")
+    wrap(upsert, "_copy_when_all_new", "copy when all new")
     for name in ("_upsert_postgresql", "_upsert_portable"):
         wrap(upsert, name, "upsert " + name.removeprefix("_upsert_"))
     wrap(pyarrow.parquet, "write_table", "parquet encode")

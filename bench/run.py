@@ -4,7 +4,8 @@ Prints the hardware, versions, dataset, every figure and its target, PASS/FAIL p
 writes the same to bench/out/ingest.json. Settings (environment): BENCH_LINES (1,000,000),
 BENCH_SEED, BENCH_MONTHS, BENCH_LB_RUNS (3), BENCH_BREAKDOWN=1 (instrumented per-step run),
 BENCH_PROFILE=1 (that run under cProfile too), BENCH_STRICT=1 (exit 1 when a target is missed),
-BENCH_PG_ADMIN_URL, BENCH_REDIS_URL. See bench/README.md.
+BENCH_PG_ADMIN_URL, BENCH_REDIS_URL. Then B3 (bench/kpi_load.py; BENCH_KPI=0 skips it).
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from bench import ingest, pg, system
+from bench import ingest, kpi_load, pg, system
 from bench.dataset import SCHEMA_ID, StatementFile, statement_file
 from bench.measure import ROOT, Measured
 
@@ -252,4 +253,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if os.environ.get("BENCH_KPI", "1").strip() != "0":
+        status = max(status, kpi_load.run(OUT_DIR))
+    sys.exit(status)

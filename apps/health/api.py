@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -140,7 +140,10 @@ class HealthRunListApi(APIView):
         class Meta:
             ref_name = "HealthRun"
 
-    @extend_schema(parameters=[RunFilterSerializer], responses=OutputSerializer(many=True))
+    @extend_schema(
+        parameters=[RunFilterSerializer],
+        responses=inline_serializer("HealthRunList", {"results": OutputSerializer(many=True)}),
+    )
     def get(self, request: Request) -> Response:
         filters = RunFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -168,7 +171,12 @@ class HealthCredentialListApi(APIView):
         class Meta:
             ref_name = "HealthCredential"
 
-    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=inline_serializer(
+            "HealthCredentialList", {"results": OutputSerializer(many=True)}
+        ),
+    )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.health.models import RunStatus, TaskRun
-from apps.health.tasks import _safe_arguments
+from apps.health.tasks import _safe_arguments, run_subject
 from bedrot_site.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -25,11 +25,19 @@ SOURCE_EXTRACT_TASK = "apps.sources.tasks.source_extract"
 FILE_PROCESS_TASK = "apps.warehouse.tasks.lake_file_process_task"
 
 
-def _send(name: str, kwargs: dict[str, Any], task_id: str, link: Any | None = None) -> None:
+def _send(
+    name: str,
+    kwargs: dict[str, Any],
+    task_id: str,
+    link: Any | None = None,
+    countdown_s: int | None = None,
+) -> None:
     """The one place a message leaves for the broker; tests replace it."""
     options: dict[str, Any] = {"task_id": task_id}
     if link is not None:
         options["link"] = link
+    if countdown_s:
+        options["countdown"] = countdown_s
     celery_app.send_task(name, kwargs=kwargs, **options)
 
 
@@ -37,11 +45,12 @@ def _run_create(
     *, task_name: str, kwargs: dict[str, Any], trigger: str, parent_run: TaskRun | None
 ) -> TaskRun:
     arguments = _safe_arguments(kwargs)
+    source, account = run_subject(arguments)
     return TaskRun.objects.create(
         task_name=task_name,
         celery_task_id=str(uuid.uuid4()),
-        source=str(arguments.get("source_id") or arguments.get("source") or ""),
-        account=str(arguments.get("account") or ""),
+        source=source,
+        account=account,
         trigger=trigger,
         arguments=arguments,
         status=RunStatus.QUEUED,
@@ -56,8 +65,10 @@ def task_dispatch(
     trigger: str,
     parent_run: TaskRun | None = None,
     then: tuple[str, dict[str, Any]] | None = None,
+    countdown_s: int | None = None,
 ) -> tuple[TaskRun, TaskRun | None]:
-    """Record a queued run and send it after commit; `then` runs next only if it succeeds."""
+    """Record a queued run and send it after commit; `then` runs next only if it succeeds.
+    `countdown_s` delays the start (a scheduled browser run's jitter)."""
     run = _run_create(task_name=task_name, kwargs=kwargs, trigger=trigger, parent_run=parent_run)
     next_run = None
     link = None
@@ -73,6 +84,8 @@ def task_dispatch(
             options={"task_id": next_run.celery_task_id},
         )
     # The rows commit first, so the worker always finds the run it is asked to record.
-    transaction.on_commit(partial(_send, task_name, run.arguments, str(run.celery_task_id), link))
+    transaction.on_commit(
+        partial(_send, task_name, run.arguments, str(run.celery_task_id), link, countdown_s)
+    )
     logger.info("task_dispatched task=%s run_id=%s trigger=%s", task_name, run.pk, trigger)
     return run, next_run

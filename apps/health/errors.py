@@ -32,3 +32,14 @@ class TransientError(BedrotError):
 
 class InvalidInputError(BedrotError):
     code = "invalid_input"
+
+
+class RunSkipped(BedrotError):
+    """Raised by a task that had nothing it was allowed to do (a login needing a human, a
+    paused source): the run is recorded as `skipped` with the reason, never as a failure."""
+
+    code = "skipped"
+
+    def __init__(self, reason: str, *, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason

@@ -118,6 +118,8 @@ class NotificationType(models.TextChoices):
     AUTO_PAUSE = "auto_pause"
     DAILY_SUMMARY = "daily_summary"
     STALE = "stale"
+    # SPEC 5.4 `pipeline`: the overall health status worsened, improved or recovered.
+    PIPELINE = "pipeline"
 
 
 class Notification(models.Model):

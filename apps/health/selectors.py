@@ -90,9 +90,8 @@ def _run_facts(source: str, *, now: datetime) -> RunFacts:
         runs.filter(status=RunStatus.SUCCEEDED).aggregate(at=Max("finished_at"))["at"] or None
     )
     last_failed = runs.filter(status=RunStatus.FAILED).order_by("-finished_at", "-id").first()
-    last_error = (
-        f"{last_failed.error_code}: {last_failed.error_message[:200]}" if last_failed else ""
-    )
+    parts = (last_failed.error_code, last_failed.error_message[:200]) if last_failed else ()
+    last_error = ": ".join(part for part in parts if part)
     return RunFacts(failed_24h, consecutive, last_success, last_error)
 
 

@@ -203,6 +203,65 @@ def health_notifications_send(
     return sent
 
 
+# Overall status, best first; a message goes out when a check lands on another rung.
+_OVERALL_ORDER = (Status.HEALTHY, Status.WARNING, Status.CRITICAL, Status.FAILED)
+_OVERALL_SEVERITY = {
+    Status.WARNING: Severity.WARNING,
+    Status.CRITICAL: Severity.HIGH,
+    Status.FAILED: Severity.CRITICAL,
+}
+_OVERALL_SUBJECT = "overall health"
+
+
+def _last_announced_overall() -> Status:
+    """The overall status the last delivered `pipeline` message announced (HEALTHY if none)."""
+    last = (
+        Notification.objects.filter(
+            type=NotificationType.PIPELINE,
+            subject=_OVERALL_SUBJECT,
+            outcome__in=(Notification.Outcome.SENT, Notification.Outcome.FAILED),
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    status = (last.details or {}).get("status") if last is not None else None
+    return Status(status) if status in _OVERALL_ORDER else Status.HEALTHY
+
+
+def health_overall_notification_send(
+    *, status: Status, scores: list[SourceScore], is_enabled: bool, now: datetime
+) -> Notification | None:
+    """Announce a change of the overall status since the last announced one (SPEC 5.4/6.6):
+    worse is sent at the new status's severity, better as info, HEALTHY again as `recovered`.
+    An unchanged status sends nothing, however many checks run."""
+    previous = _last_announced_overall()
+    if status == previous or status not in _OVERALL_ORDER:
+        return None
+    is_worse = _OVERALL_ORDER.index(status) > _OVERALL_ORDER.index(previous)
+    verb = "worsened" if is_worse else "recovered" if status == Status.HEALTHY else "improved"
+    bad = [
+        f"{item.source} {item.status} ({item.score})"
+        for item in scores
+        if item.status in (Status.WARNING, Status.CRITICAL, Status.FAILED)
+    ]
+    message = f"Overall health {verb}: {previous} -> {status}." + (
+        f" Sources needing attention: {', '.join(bad)}." if bad else ""
+    )
+    return notification_send(
+        event=NotificationEvent(
+            type=NotificationType.PIPELINE,
+            severity=_OVERALL_SEVERITY[status] if is_worse else Severity.INFO,
+            subject=_OVERALL_SUBJECT,
+            message=message,
+            url=absolute_url("/health/"),
+            details={"status": str(status), "previous_status": str(previous), "change": verb},
+            is_recovery=status == Status.HEALTHY,
+        ),
+        is_enabled=is_enabled,
+        now=now,
+    )
+
+
 def _action_dict(action: RemediationAction) -> dict[str, Any]:
     return {
         "kind": action.kind,
@@ -306,9 +365,13 @@ def health_check_run(
         )
         for item in evaluated
     }
-    notifications = health_notifications_send(
-        scores=[item.score for item in evaluated], is_enabled=notify, now=now
-    )
+    scores = [item.score for item in evaluated]
+    notifications = health_notifications_send(scores=scores, is_enabled=notify, now=now)
+    if service is None:  # one scored service says nothing about the overall status
+        overall = health_overall_notification_send(
+            status=overall_status(scores), scores=scores, is_enabled=notify, now=now
+        )
+        notifications += [overall] if overall is not None else []
     document = health_document_build(
         evaluated=evaluated,
         actions=actions,

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import Ignore, Reject, Retry
+from django.apps import apps as django_apps
 from django.db.models import F
 from django.utils import timezone
 
-from apps.health.errors import BedrotError, TransientError
+from apps.health.errors import BedrotError, RunSkipped, TransientError
 from apps.health.models import RunStatus, TaskRun
 
 logger = logging.getLogger(__name__)
@@ -29,26 +31,79 @@ def _safe_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _periodic_task_name(request: Any) -> str:
-    return str(getattr(request, "periodic_task_name", None) or "")
+    # A worker lifts message headers onto the request; an eager apply() keeps them in `headers`.
+    headers = getattr(request, "headers", None) or {}
+    name = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
+    return str(name or "")
+
+
+def run_is_scheduled(request: Any) -> bool:
+    """True when beat started this delivery (django-celery-beat names it in a header)."""
+    return bool(_periodic_task_name(request))
+
+
+def task_run_current(request: Any) -> TaskRun | None:
+    """The run row of the delivery `request` belongs to (None outside a recorded task)."""
+    task_id = getattr(request, "id", None)
+    return TaskRun.objects.filter(celery_task_id=task_id).first() if task_id else None
+
+
+# Tasks that work on one row of another app name it by id; the row says which source it is.
+# Looked up by label, as health imports no other app (STYLE 1).
+_SUBJECT_MODELS = {"file_id": "lake.LakeFile"}
+
+
+def run_subject(kwargs: dict[str, Any]) -> tuple[str, str]:
+    """(source, account) a run is about: its own kwargs, else the row a `file_id` names."""
+    source = str(kwargs.get("source") or kwargs.get("source_id") or "")
+    account = str(kwargs.get("account") or "")
+    if source:
+        return source, account
+    for key, label in _SUBJECT_MODELS.items():
+        if kwargs.get(key) is None:
+            continue
+        try:
+            model = django_apps.get_model(label)
+        except LookupError:  # the owning app is not installed in this process
+            continue
+        row = model.objects.filter(pk=kwargs[key]).values("source", "account").first()
+        if row is not None:
+            return str(row["source"] or ""), str(row["account"] or "")
+    return "", account
+
+
+def _record_failure(task_id: str, exc: BaseException) -> None:
+    TaskRun.objects.filter(celery_task_id=task_id).exclude(status=RunStatus.SKIPPED).update(
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        error_code=_error_code(exc),
+        error_message=str(exc)[:2000],
+    )
 
 
 class BedrotTask(Task):  # type: ignore[misc]
     """Records a TaskRun per delivery chain and refuses to loop on a poison message."""
 
     def before_start(self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        source, account = run_subject(kwargs)
         run, _ = TaskRun.objects.get_or_create(
             celery_task_id=task_id,
             defaults={
                 "task_name": self.name,
                 "arguments": _safe_arguments(kwargs),
-                "source": str(kwargs.get("source_id") or kwargs.get("source") or ""),
-                "account": str(kwargs.get("account") or ""),
+                "source": source,
+                "account": account,
                 # django-celery-beat names the schedule in a header: auto-pause counts these.
                 "trigger": "schedule" if _periodic_task_name(self.request) else "manual",
             },
         )
+        subject = {} if run.source else {"source": source, "account": run.account or account}
         TaskRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.STARTED, started_at=timezone.now(), attempt=F("attempt") + 1
+            status=RunStatus.STARTED,
+            started_at=timezone.now(),
+            attempt=F("attempt") + 1,
+            # A run queued by health before the row it names was known gets its subject now.
+            **subject,
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -64,12 +119,30 @@ class BedrotTask(Task):  # type: ignore[misc]
                 )
                 logger.error("task_poison_dropped task=%s task_id=%s", self.name, task_id)
                 return None
-        return super().__call__(*args, **kwargs)
+        try:
+            return super().__call__(*args, **kwargs)
+        except RunSkipped as skipped:
+            TaskRun.objects.filter(celery_task_id=task_id).update(
+                status=RunStatus.SKIPPED,
+                finished_at=timezone.now(),
+                error_code=skipped.reason[:64],
+                error_message=skipped.message[:2000],
+            )
+            logger.info("task_skipped task=%s task_id=%s reason=%s", self.name, task_id, skipped)
+            return None
+        except (Retry, Ignore, Reject):
+            raise
+        except Exception as exc:
+            # Eager runs that propagate errors never reach on_failure: record the failure here.
+            if task_id:
+                _record_failure(task_id, exc)
+            raise
 
     def on_success(
         self, retval: Any, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
-        TaskRun.objects.filter(celery_task_id=task_id).update(
+        # A skipped run keeps its status; Celery still calls on_success for it.
+        TaskRun.objects.filter(celery_task_id=task_id).exclude(status=RunStatus.SKIPPED).update(
             status=RunStatus.SUCCEEDED, finished_at=timezone.now()
         )
         logger.info("task_succeeded task=%s task_id=%s", self.name, task_id)
@@ -94,12 +167,7 @@ class BedrotTask(Task):  # type: ignore[misc]
         kwargs: dict[str, Any],
         einfo: Any,
     ) -> None:
-        TaskRun.objects.filter(celery_task_id=task_id).update(
-            status=RunStatus.FAILED,
-            finished_at=timezone.now(),
-            error_code=_error_code(exc),
-            error_message=str(exc)[:2000],
-        )
+        _record_failure(task_id, exc)
         logger.error("task_failed task=%s task_id=%s code=%s", self.name, task_id, _error_code(exc))
 
 

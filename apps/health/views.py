@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.health.api import RunFilterSerializer, credential_rows
@@ -56,6 +57,20 @@ def _schedules() -> list[dict[str, Any]]:
     return rows
 
 
+def _credentials() -> list[dict[str, Any]]:
+    """The API's credential rows with their times as datetimes, so the page formats them."""
+    return [
+        {
+            **row,
+            "expires_at": parse_datetime(row["expires_at"]) if row["expires_at"] else None,
+            "last_verified_at": (
+                parse_datetime(row["last_verified_at"]) if row["last_verified_at"] else None
+            ),
+        }
+        for row in credential_rows()
+    ]
+
+
 def _context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     evaluated = health_evaluate(now=now)
@@ -69,7 +84,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "filter_errors": filter_errors,
         "run_statuses": RunStatus.values,
         "source_ids": HEALTH_SOURCE_IDS,
-        "credentials": credential_rows(),
+        "credentials": _credentials(),
         "pauses": SourcePause.objects.filter(resumed_at__isnull=True),
         "schedules": _schedules(),
         "actions": RemediationAction.objects.all()[:20],

@@ -86,6 +86,12 @@ class KpiListApi(APIView):
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            # Errors are field errors or a detail, JSON whatever `format` asked for: a CSV of
+            # messages is no export, and clients read one error shape on every endpoint.
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+            return response
         if (
             getattr(request, "accepted_renderer", None)
             and request.accepted_renderer.format == "csv"
@@ -173,6 +179,7 @@ class RevenueArtistListApi(KpiListApi):
             units = serializers.IntegerField()
             line_count = serializers.IntegerField()
             platforms = serializers.ListField(child=serializers.CharField())
+            net_revenue_usd = MoneyField(help_text="After royalty splits (SPEC 5.3.3)")
 
             class Meta:
                 ref_name = "RevenueArtistRow"
@@ -530,6 +537,77 @@ class MarketingArtistListApi(KpiListApi):
         return Response(self.OutputSerializer(rows).data)
 
 
+class MarketingReleaseListApi(KpiListApi):
+    export_name = "marketing_releases"
+    FilterSerializer = _filter_serializer(
+        "MarketingRelease",
+        window=serializers.ChoiceField(
+            choices=list(selectors.ATTRIBUTION_WINDOWS),
+            required=False,
+            help_text="Attribution window in days after the last spend day (default: setting)",
+        ),
+    )
+    OutputSerializer = _list_output(
+        "MarketingRelease",
+        {
+            "track": serializers.CharField(),
+            "artist": serializers.CharField(allow_null=True),
+            "campaigns": serializers.ListField(child=serializers.CharField()),
+            "spend_usd": MoneyField(),
+            "attribution_start": serializers.DateField(help_text="First spend day"),
+            "attribution_end": serializers.DateField(help_text="Last spend day + window"),
+            "attributed_revenue_usd": MoneyField(),
+            "baseline_revenue_usd": MoneyField(help_text="Equal period before the first spend"),
+            "roas": serializers.FloatField(help_text="attributed / spend, 0 when spend is 0"),
+            "incremental_roas": serializers.FloatField(help_text="(attributed - baseline) / spend"),
+            "status": serializers.ChoiceField(choices=["final", "provisional"]),
+            "s4a_streams": serializers.IntegerField(allow_null=True),
+            "cost_per_stream_usd": MoneyField(allow_null=True),
+            "other_promo_usd": MoneyField(help_text="SubmitHub cost; never part of ROAS"),
+        },
+        window_days=serializers.IntegerField(),
+    )
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        serializer = self.FilterSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        window = serializer.validated_data.get("window")
+        rows = selectors.marketing_release_list(
+            filters=serializer.filters(),
+            window_days=int(window)
+            if window is not None
+            else selectors.attribution_window_default(),
+            today=_today(),
+        )
+        return Response(self.OutputSerializer(rows).data)
+
+
+class MarketingSubmitHubListApi(KpiListApi):
+    export_name = "marketing_submithub"
+    FilterSerializer = _filter_serializer("MarketingSubmitHub")
+    OutputSerializer = _list_output(
+        "MarketingSubmitHub",
+        {
+            "track": serializers.CharField(),
+            "artist": serializers.CharField(allow_null=True),
+            "submissions": serializers.IntegerField(),
+            "approved": serializers.IntegerField(),
+            "approval_rate": serializers.FloatField(
+                help_text="approved / submissions with an outcome (pending excluded)"
+            ),
+            "shares": serializers.IntegerField(),
+            "cost_usd": MoneyField(),
+            "cost_per_share_usd": MoneyField(help_text="cost / shares, 0 when no shares"),
+        },
+    )
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        rows = selectors.marketing_submithub_list(filters=_filters(self.FilterSerializer, request))
+        return Response(self.OutputSerializer(rows).data)
+
+
 _SOCIAL_COMMON = {
     "account": serializers.CharField(),
     "artist": serializers.CharField(allow_null=True),
@@ -606,6 +684,32 @@ class AudienceYouTubeListApi(KpiListApi):
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
     def get(self, request: Request) -> Response:
         rows = selectors.audience_youtube_list(filters=_filters(self.FilterSerializer, request))
+        return Response(self.OutputSerializer(rows).data)
+
+
+class AudienceMailchimpListApi(KpiListApi):
+    export_name = "audience_mailchimp"
+    FilterSerializer = _filter_serializer("AudienceMailchimp")
+    OutputSerializer = _list_output(
+        "AudienceMailchimp",
+        {
+            "list_id": serializers.CharField(help_text="The Mailchimp audience (list)"),
+            "campaigns": serializers.IntegerField(help_text="Campaigns sent in range"),
+            "emails_sent": serializers.IntegerField(),
+            "unique_opens": serializers.IntegerField(),
+            "unique_clicks": serializers.IntegerField(),
+            "unsubscribed": serializers.IntegerField(),
+            "open_rate": serializers.FloatField(help_text="unique opens / emails sent"),
+            "click_rate": serializers.FloatField(help_text="unique clicks / emails sent"),
+            "subscribed": serializers.IntegerField(help_text="List growth, months in range"),
+            "members": serializers.IntegerField(allow_null=True, help_text="Latest known"),
+            "members_on": serializers.DateField(allow_null=True),
+        },
+    )
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        rows = selectors.audience_mailchimp_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
 
 

@@ -33,10 +33,15 @@ urlpatterns: list[URLPattern] = [
     path("streaming/growth", api.StreamingGrowthListApi.as_view(), name="streaming-growth"),
     path("marketing/campaigns", api.MarketingCampaignListApi.as_view(), name="marketing-campaigns"),
     path("marketing/artists", api.MarketingArtistListApi.as_view(), name="marketing-artists"),
+    path("marketing/releases", api.MarketingReleaseListApi.as_view(), name="marketing-releases"),
+    path(
+        "marketing/submithub", api.MarketingSubmitHubListApi.as_view(), name="marketing-submithub"
+    ),
     path("audience/tiktok", api.AudienceTikTokListApi.as_view(), name="audience-tiktok"),
     path("audience/tiktok-lag", api.AudienceTikTokLagGetApi.as_view(), name="audience-tiktok-lag"),
     path("audience/spotify", api.AudienceSpotifyListApi.as_view(), name="audience-spotify"),
     path("audience/linktree", api.AudienceLinktreeGetApi.as_view(), name="audience-linktree"),
     path("audience/instagram", api.AudienceInstagramListApi.as_view(), name="audience-instagram"),
     path("audience/youtube", api.AudienceYouTubeListApi.as_view(), name="audience-youtube"),
+    path("audience/mailchimp", api.AudienceMailchimpListApi.as_view(), name="audience-mailchimp"),
 ]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -982,3 +982,83 @@ def prorated_revenue(
         inside = (min(end, month_end(month)) - max(start, month)).days + 1
         total += monthly.get(month, Decimal(0)) * inside / month_end(month).day
     return total, months
+
+
+# --- spike and drop alerts (SPEC 5.3.6) ----------------------------------------------------------
+
+ANOMALY_BASELINE_POINTS = 28
+# Scales the MAD to a standard deviation for normally distributed data (Iglewicz and Hoaglin).
+MAD_TO_SIGMA = 0.6745
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    latest: float
+    median: float
+    change: float  # latest - median
+    z_score: float  # inf when the baseline is flat (MAD 0) and the latest point differs
+
+
+def robust_anomaly(points: list[float], *, z_threshold: float, floor: float) -> Anomaly | None:
+    """The last of `points` against the 28 before it: an anomaly when the robust z-score
+    (0.6745 * (x - median) / MAD) reaches `z_threshold` and |x - median| exceeds `floor`.
+    Fewer than 29 points: no judgement (the baseline would be too short)."""
+    if len(points) < ANOMALY_BASELINE_POINTS + 1:
+        return None
+    baseline = pd.Series(points[-ANOMALY_BASELINE_POINTS - 1 : -1], dtype="float64")
+    latest = float(points[-1])
+    median = float(baseline.median())
+    mad = float((baseline - median).abs().median())
+    change = latest - median
+    if abs(change) <= floor:
+        return None
+    z_score = math.copysign(math.inf, change) if mad == 0 else MAD_TO_SIGMA * change / mad
+    if abs(z_score) < z_threshold:
+        return None
+    return Anomaly(latest=latest, median=median, change=change, z_score=z_score)
+
+
+@dataclass(frozen=True)
+class ReleaseAttribution:
+    start: date
+    end: date
+    attributed: Decimal
+    baseline: Decimal
+    is_final: bool  # every sale month used, attributed and baseline, is reported
+
+
+def track_month_revenue(
+    monthly: Mapping[date, Decimal], month: date, reported: Collection[date]
+) -> tuple[Decimal, bool]:
+    """A track's revenue for a sale month and whether it is final. A month not yet fully
+    reported uses the expected value instead: the track's average over the run-rate basis
+    (the 6 most recent reported months before it, SPEC 5.3.1), a month without lines being 0."""
+    if month in reported:
+        return monthly.get(month, Decimal(0)), True
+    basis = run_rate_basis(month, reported)
+    if not basis:
+        return Decimal(0), False
+    return sum((monthly.get(m, Decimal(0)) for m in basis), Decimal(0)) / len(basis), False
+
+
+def release_attribution(
+    monthly: Mapping[date, Decimal],
+    *,
+    reported: Collection[date],
+    first_spend: date,
+    last_spend: date,
+    window_days: int,
+) -> ReleaseAttribution:
+    """SPEC 5.3.4: revenue pro-rated over first spend .. last spend + window, and the baseline
+    over an equal period just before the first spend day."""
+    end = last_spend + timedelta(days=window_days)
+    length = (end - first_spend).days + 1
+    baseline_start = first_spend - timedelta(days=length)
+    is_final = True
+    used: dict[date, Decimal] = {}
+    for month in month_range(baseline_start, end):
+        used[month], month_final = track_month_revenue(monthly, month, reported)
+        is_final = is_final and month_final
+    attributed, _ = prorated_revenue(used, start=first_spend, end=end)
+    baseline, _ = prorated_revenue(used, start=baseline_start, end=first_spend - timedelta(days=1))
+    return ReleaseAttribution(first_spend, end, attributed, baseline, is_final)

@@ -1,4 +1,4 @@
-"""Dashboard WebSocket: staff only; forwards load and lake file announcements to the page."""
+"""Dashboard WebSocket: staff only; forwards load, lake file, alert and health announcements."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.health.groups import health_status_group
+from apps.kpis.groups import kpi_alerts_group
 from apps.lake.groups import lake_files_group
 from apps.warehouse.groups import warehouse_loads_group
 from apps.warehouse.selectors import as_of_get
@@ -30,7 +32,12 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if user is None or not user.is_authenticated or not user.is_staff:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.groups_joined = (warehouse_loads_group(), lake_files_group())
+        self.groups_joined = (
+            warehouse_loads_group(),
+            lake_files_group(),
+            kpi_alerts_group(),
+            health_status_group(),
+        )
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -59,3 +66,22 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def lake_file_updated(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "lake_file_updated", "file": event.get("file")})
+
+    async def alerts_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "alerts_changed",
+                "created": event.get("created", 0),
+                "changed": event.get("changed", 0),
+            }
+        )
+
+    async def health_changed(self, event: dict[str, Any]) -> None:
+        # Only the fields the pages show; the health check's message carries nothing else.
+        await self.send_json(
+            {
+                "type": "health_changed",
+                "overall_status": event.get("overall_status"),
+                "scores": event.get("scores", {}),
+            }
+        )

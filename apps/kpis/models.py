@@ -50,6 +50,23 @@ class AlertRule(models.Model):
             "late_statement_escalation_days",
             "Days after the report-by date when a late statement becomes high",
         )
+        CREDENTIAL_EXPIRY_DAYS = (
+            "credential_expiry_days",
+            "Days before a login expires when it raises an alert",
+        )
+        ANOMALY_Z_SCORE = "anomaly_z_score", "Robust z-score that marks a spike or drop"
+        ANOMALY_STREAMS_FLOOR = (
+            "anomaly_streams_floor",
+            "Smallest change of daily streams (per distributor and platform) worth an alert",
+        )
+        ANOMALY_LISTENERS_FLOOR = (
+            "anomaly_listeners_floor",
+            "Smallest change of S4A listeners (per artist) worth an alert",
+        )
+        DATA_QUALITY_LOOKBACK_DAYS = (
+            "data_quality_lookback_days",
+            "Days a quarantined file keeps raising a data-quality alert",
+        )
 
     name = models.CharField(max_length=64, unique=True, choices=Name.choices)
     threshold = models.DecimalField(max_digits=20, decimal_places=6)

@@ -595,10 +595,91 @@ class MarketingPage(PageContext):
         title="Marketing",
         body_template="kpis/partials/marketing_body.html",
         fragments={},
-        tables={"campaigns": META, "artists": f"{META} {REVENUE}"},
-        table_fragments=frozenset({"campaigns", "artists"}),
+        tables={
+            "campaigns": META,
+            "artists": f"{META} {REVENUE}",
+            "releases": f"meta {REVENUE} spotify_song_daily submithub",
+            "submithub": "submithub",
+        },
+        table_fragments=frozenset({"campaigns", "artists", "releases", "submithub"}),
         filter_fields=("start", "end", "artist"),
     )
+    extra_params = ("window",)
+
+    @cached_property
+    def windows(self) -> list[int]:
+        return list(selectors.ATTRIBUTION_WINDOWS)
+
+    @cached_property
+    def window(self) -> int:
+        """The selected attribution window; anything else than 0/7/28/56 means the default."""
+        chosen = self.values["window"]
+        if chosen in {str(days) for days in self.windows}:
+            return int(chosen)
+        return selectors.attribution_window_default()
+
+    @cached_property
+    def window_hidden_params(self) -> list[tuple[str, str]]:
+        """The filters the window selector carries along unchanged."""
+        return [(name, value) for name, value in self.values.items() if value and name != "window"]
+
+    def table_releases(self) -> Table:
+        rows = []
+        if self.filters is not None:
+            rows = selectors.marketing_release_list(
+                filters=self.filters, window_days=self.window, today=self.today,
+                snapshot=self.snapshot,
+            ).results  # fmt: skip
+        return Table(
+            name="releases",
+            title=f"ROAS per release, {self.window}-day attribution window",
+            columns=[
+                Column("track", "Track"),
+                Column("artist", "Artist"),
+                Column("campaigns", "Campaigns", Kind.LIST),
+                Column("spend_usd", "Spend (USD)", Kind.MONEY),
+                Column("attribution_start", "From", Kind.DATE),
+                Column("attribution_end", "To", Kind.DATE),
+                Column("attributed_revenue_usd", "Attributed (USD)", Kind.MONEY),
+                Column("baseline_revenue_usd", "Baseline (USD)", Kind.MONEY),
+                Column("roas", "ROAS", Kind.RATIO),
+                Column("incremental_roas", "Incremental ROAS", Kind.RATIO),
+                Column("status", "Status", Kind.STATUS),
+                Column("s4a_streams", "S4A streams", Kind.INT),
+                Column("cost_per_stream_usd", "Cost per stream (USD)", Kind.MONEY4),
+                Column("other_promo_usd", "Other promotion (USD)", Kind.MONEY),
+            ],
+            rows=rows,
+            empty_text="No campaign resolved to a track spent in this selection.",
+            note="Revenue from the first spend day to the last + the window, pro-rated by sale "
+            "month; baseline: the same length just before. Provisional: a sale month is not "
+            "fully reported yet and its expected revenue is used. Other promotion (SubmitHub) "
+            "is shown beside ROAS, never in it.",
+        )
+
+    def table_submithub(self) -> Table:
+        rows = []
+        if self.filters is not None:
+            rows = selectors.marketing_submithub_list(
+                filters=self.filters, snapshot=self.snapshot
+            ).results
+        return Table(
+            name="submithub",
+            title="SubmitHub outcomes per track",
+            columns=[
+                Column("track", "Track"),
+                Column("artist", "Artist"),
+                Column("submissions", "Submissions", Kind.INT),
+                Column("approved", "Approved", Kind.INT),
+                Column("approval_rate", "Approval rate", Kind.RATE),
+                Column("shares", "Shares", Kind.INT),
+                Column("cost_usd", "Cost (USD)", Kind.MONEY),
+                Column("cost_per_share_usd", "Cost per share (USD)", Kind.MONEY),
+            ],
+            rows=rows,
+            empty_text="No SubmitHub submissions in this selection.",
+            note="Approval rate counts the submissions with an outcome; pending ones wait.",
+        )
 
     def table_campaigns(self) -> Table:
         rows = []
@@ -680,8 +761,11 @@ class AudiencePage(PageContext):
             "linktree": "linktree",
             "instagram": "instagram",
             "youtube": "youtube",
+            "mailchimp": "mailchimp",
         },
-        table_fragments=frozenset({"tiktok", "spotify", "linktree", "instagram", "youtube"}),
+        table_fragments=frozenset(
+            {"tiktok", "spotify", "linktree", "instagram", "youtube", "mailchimp"}
+        ),
         filter_fields=AUDIENCE_FILTERS,
     )
 
@@ -811,6 +895,28 @@ class AudiencePage(PageContext):
             ],
             rows=self._rows(selectors.audience_youtube_list),
             empty_text="No YouTube data in this selection.",
+        )
+
+    def table_mailchimp(self) -> Table:
+        return Table(
+            name="mailchimp",
+            title="Mailchimp per audience",
+            columns=[
+                Column("list_id", "Audience (list)"),
+                Column("campaigns", "Campaigns sent", Kind.INT),
+                Column("emails_sent", "Emails sent", Kind.INT),
+                Column("unique_opens", "Unique opens", Kind.INT),
+                Column("open_rate", "Open rate", Kind.RATE),
+                Column("unique_clicks", "Unique clicks", Kind.INT),
+                Column("click_rate", "Click rate", Kind.RATE),
+                Column("unsubscribed", "Unsubscribed", Kind.INT),
+                Column("subscribed", "Subscribed (months in range)", Kind.INT),
+                Column("members", "Members (latest)", Kind.INT),
+                Column("members_on", "Members as of", Kind.DATE),
+            ],
+            rows=self._rows(selectors.audience_mailchimp_list),
+            empty_text="No Mailchimp data in this selection.",
+            note="Open and click rates are unique opens and clicks per email sent, from the sums.",
         )
 
 

@@ -9,6 +9,8 @@ normalised filters, so a finished load makes every older entry unreachable.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,12 +24,13 @@ from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     Max,
     Min,
     OuterRef,
+    Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -38,6 +41,8 @@ from apps.kpis import calculations
 from apps.kpis.calculations import DelayDistribution, MonthlyRevenueRow
 from apps.kpis.filters import UNASSIGNED_ARTIST, RevenueFilters
 from apps.kpis.models import Alert, Goal, KpiSetting, kpi_settings_version
+from apps.lake.models import FileStatus, LakeFile
+from apps.sources.models import Credential
 from apps.warehouse.models import (
     Account,
     AdPerformanceDaily,
@@ -47,13 +52,20 @@ from apps.warehouse.models import (
     Campaign,
     DailyStream,
     Distributor,
+    EmailCampaign,
     LinkAnalyticsDaily,
+    ListMonthly,
+    ListSnapshot,
     Platform,
     SocialDaily,
+    SongStreamDaily,
     StatementLine,
+    Submission,
     TrackSplit,
     WarehouseLoad,
 )
+
+logger = logging.getLogger(__name__)
 
 KPI_CACHE_TIMEOUT_S = 24 * 3600
 _T = TypeVar("_T")
@@ -97,6 +109,7 @@ class ArtistRevenue:
     units: int
     line_count: int
     platforms: list[str]
+    net_revenue_usd: Decimal
 
 
 @dataclass(frozen=True)
@@ -145,14 +158,44 @@ def warehouse_snapshot_get() -> WarehouseSnapshot:
     )
 
 
+# Single flight: when a key is missing, one caller computes under a short lock and the others
+# poll for its result, so 32 clients after a load cost one full scan, not 32 in parallel. The
+# lock outlives the slowest KPI seen on a million lines (about 3 s) many times over; if its holder
+# dies, the lock expires and a waiter takes it over.
+KPI_LOCK_TIMEOUT_S = 30.0
+KPI_WAIT_STEP_S = 0.05
+_MISSING = object()
+
+
 def _cached(name: str, snapshot: WarehouseSnapshot, key: str, compute: Callable[[], _T]) -> _T:
     # The settings version makes an edited goal, threshold or window reach every cached KPI.
     cache_key = f"kpis:{name}:{snapshot.version}:{kpi_settings_version()}:{key}"
-    value: _T | None = cache.get(cache_key)
-    if value is None:
-        value = compute()
-        cache.set(cache_key, value, KPI_CACHE_TIMEOUT_S)
-    return value
+    lock_key = f"{cache_key}:lock"
+    deadline = time.monotonic() + KPI_LOCK_TIMEOUT_S
+    while True:
+        value = cache.get(cache_key, _MISSING)
+        if value is not _MISSING:
+            return value
+        # `add` is atomic (SET NX in Redis): exactly one caller gets the lock. A holder that
+        # failed released it, one that died let it expire; either way the next waiter computes.
+        if cache.add(lock_key, 1, timeout=KPI_LOCK_TIMEOUT_S):
+            return _compute_and_store(cache_key, lock_key, compute)
+        if time.monotonic() >= deadline:
+            # The holder is still busy after a whole lock period: compute rather than wait on.
+            logger.warning("kpi_cache_wait_expired name=%s", name)
+            result = compute()
+            cache.set(cache_key, result, KPI_CACHE_TIMEOUT_S)
+            return result
+        time.sleep(KPI_WAIT_STEP_S)
+
+
+def _compute_and_store(cache_key: str, lock_key: str, compute: Callable[[], _T]) -> _T:
+    try:
+        result = compute()
+        cache.set(cache_key, result, KPI_CACHE_TIMEOUT_S)
+    finally:
+        cache.delete(lock_key)
+    return result
 
 
 # --- querysets --------------------------------------------------------------------------------
@@ -292,6 +335,7 @@ def _revenue_by_artist(
     platforms: dict[int | None, list[str]] = defaultdict(list)
     for pair in lines.values("artist_id", "platform__name").distinct():
         platforms[pair["artist_id"]].append(pair["platform__name"])
+    paid = _paid_by_artist(lines)
     rows = [
         ArtistRevenue(
             artist=group["artist__name"] or UNASSIGNED_ARTIST,
@@ -299,11 +343,34 @@ def _revenue_by_artist(
             units=int(group["units"]),
             line_count=group["line_count"],
             platforms=sorted(platforms[group["artist_id"]]),
+            net_revenue_usd=calculations.money(
+                group["revenue"] - paid.get(group["artist_id"], Decimal(0))
+            ),
         )
         for group in groups
     ]
     rows.sort(key=lambda row: (-row.revenue_usd, row.artist))
     return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def _paid_by_artist(lines: QuerySet[StatementLine]) -> dict[int | None, Decimal]:
+    """Per line artist: what the splits of its tracks pass on (SPEC 5.3.3), computed like the
+    track view on the artist's slice of each track, so the two views agree."""
+    slices: dict[tuple[int | None, int], dict[date, calculations.MonthSlice]] = defaultdict(dict)
+    groups = (
+        lines.filter(track_id__isnull=False)
+        .annotate(month=TruncMonth("sale_month"))
+        .values("artist_id", "track_id", "month")
+        .annotate(revenue=Sum("earnings_usd"), positive=_POSITIVE_EARNINGS)
+    )
+    for group in groups:
+        slices[(group["artist_id"], group["track_id"])][group["month"]] = calculations.MonthSlice(
+            gross=group["revenue"], positive=group["positive"]
+        )
+    paid: dict[int | None, Decimal] = defaultdict(Decimal)
+    for (artist_id, _track_id), amount in _paid_by_key(dict(slices)).items():
+        paid[artist_id] += amount
+    return dict(paid)
 
 
 def revenue_monthly_list(
@@ -652,10 +719,20 @@ def _revenue_by_track(
 def _paid_to_parties(
     slices: dict[int, dict[date, calculations.MonthSlice]],
 ) -> dict[int, Decimal]:
-    """Per track with splits: what goes to parties that are not the label, out of `slices`.
-    Fees recoup over the track's whole history, so it is read for the tracks with splits."""
+    """Per track with splits: what goes to parties that are not the label, out of `slices`."""
+    paid = _paid_by_key({(pk, pk): track_slices for pk, track_slices in slices.items()})
+    return {pk: amount for (pk, _track), amount in paid.items()}
+
+
+def _paid_by_key(
+    slices: dict[tuple[Any, int], dict[date, calculations.MonthSlice]],
+) -> dict[tuple[Any, int], Decimal]:
+    """Per (any key, track id) whose track has splits: what goes to parties that are not the
+    label, out of its slices (a track's lines may be split by artist, say). Fees recoup over
+    the track's whole history, so that history is read for the tracks with splits."""
+    track_ids = sorted({track_id for _key, track_id in slices})
     splits: dict[int, list[calculations.Split]] = defaultdict(list)
-    for split in TrackSplit.objects.filter(track_id__in=list(slices)).order_by(
+    for split in TrackSplit.objects.filter(track_id__in=track_ids).order_by(
         "effective_from", "party"
     ):
         splits[split.track_id].append(
@@ -681,10 +758,11 @@ def _paid_to_parties(
     for group in groups:
         history[group["track_id"]][group["month"]] = group["positive"]
     return {
-        pk: calculations.paid_to_parties(
-            track_splits, month_positive=history[pk], slices=slices[pk]
+        (key, track_id): calculations.paid_to_parties(
+            splits[track_id], month_positive=history[track_id], slices=key_slices
         )
-        for pk, track_splits in splits.items()
+        for (key, track_id), key_slices in slices.items()
+        if track_id in splits
     }
 
 
@@ -1302,11 +1380,9 @@ def _social_totals(platform: str, filters: RevenueFilters) -> dict[str, dict[str
     latest_rows = _social_rows(platform, dataclasses.replace(filters, start_date=None)).filter(
         account__in=list(sums), followers_total__isnull=False
     )
-    newest = latest_rows.values("account").annotate(newest=Max("date"))
+    newest = latest_rows.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
     followers = dict(
-        latest_rows.filter(
-            Exists(newest.filter(account=OuterRef("account"), newest=OuterRef("date")))
-        ).values_list("account", "followers_total")
+        latest_rows.filter(date=Subquery(newest)).values_list("account", "followers_total")
     )
     for account, group in sums.items():
         group["followers"] = followers.get(account)
@@ -1446,10 +1522,12 @@ def _spotify(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[SpotifyAudienceRow]:
     rows = _audience_rows(filters)
-    newest = rows.values("account").annotate(newest=Max("date"))
-    latest = rows.filter(
-        Exists(newest.filter(account=OuterRef("account"), newest=OuterRef("date")))
-    ).values_list("account", "artist__name", "date", "listeners", "streams", "followers")
+    # A correlated "newest date of this account" subquery; portable to SQLite, unlike a
+    # grouped Exists.
+    newest = rows.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
+    latest = rows.filter(date=Subquery(newest)).values_list(
+        "account", "artist__name", "date", "listeners", "streams", "followers"
+    )
     results = [
         SpotifyAudienceRow(
             artist=artist or UNASSIGNED_ARTIST,
@@ -1582,16 +1660,9 @@ def _goal_current(name: str, today: date) -> tuple[str, Decimal, Decimal | None]
         month = RevenueFilters(start_date=today.replace(day=1), end_date=today)
         total = daily_streams(month).aggregate(total=Sum("streams"))["total"] or 0
         return "streams", Decimal(total), calculations.elapsed_month_fraction(today)
-    newest = (
-        AudienceDaily.objects.filter(followers__isnull=False)
-        .values("account")
-        .annotate(newest=Max("date"))
-    )
-    followers = (
-        AudienceDaily.objects.filter(followers__isnull=False)
-        .filter(Exists(newest.filter(account=OuterRef("account"), newest=OuterRef("date"))))
-        .aggregate(total=Sum("followers"))["total"]
-    )
+    known = AudienceDaily.objects.filter(followers__isnull=False)
+    newest = known.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
+    followers = known.filter(date=Subquery(newest)).aggregate(total=Sum("followers"))["total"]
     return "followers", Decimal(followers or 0), None
 
 
@@ -1619,3 +1690,402 @@ def kpi_alert_list(
     if alert_type:
         alerts = alerts.filter(type=alert_type)
     return alerts
+
+
+# --- alert inputs -----------------------------------------------------------------------------
+
+# Enough calendar days to hold the latest point and its 28-point baseline with some gaps.
+ANOMALY_LOOKBACK_DAYS = 60
+
+
+def daily_stream_series() -> dict[str, list[tuple[date, int]]]:
+    """Per "distributor/platform": its daily streams over the last weeks, oldest first."""
+    newest = DailyStream.objects.aggregate(newest=Max("date"))["newest"]
+    if newest is None:
+        return {}
+    series: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    rows = (
+        DailyStream.objects.filter(date__gt=newest - timedelta(days=ANOMALY_LOOKBACK_DAYS))
+        .values_list("distributor__code", "platform__name", "date")
+        .annotate(total=Sum("streams"))
+        .order_by("distributor__code", "platform__name", "date")
+    )
+    for distributor, platform, day, total in rows:
+        series[f"{distributor}/{platform}"].append((day, int(total)))
+    return dict(series)
+
+
+def listener_series() -> dict[str, list[tuple[date, int]]]:
+    """Per artist: S4A listeners (summed over its accounts) over the last weeks, oldest first."""
+    newest = AudienceDaily.objects.aggregate(newest=Max("date"))["newest"]
+    if newest is None:
+        return {}
+    series: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    rows = (
+        AudienceDaily.objects.filter(
+            date__gt=newest - timedelta(days=ANOMALY_LOOKBACK_DAYS), listeners__isnull=False
+        )
+        .values_list("artist__name", "date")
+        .annotate(total=Sum("listeners"))
+        .order_by("artist__name", "date")
+    )
+    for artist, day, total in rows:
+        series[artist or UNASSIGNED_ARTIST].append((day, int(total)))
+    return dict(series)
+
+
+def credentials_at_risk(*, now: datetime, within: timedelta) -> QuerySet[Credential]:
+    """Logins that need reconnecting, have expired, or expire before `now + within`."""
+    return Credential.objects.filter(
+        Q(status__in=[Credential.Status.NEEDS_RECONNECT, Credential.Status.EXPIRED])
+        | Q(expires_at__lte=now + within)
+    ).order_by("source", "account", "kind")
+
+
+def quarantined_files(*, since: datetime) -> QuerySet[LakeFile]:
+    """Files quarantined (updated) since `since` and not dismissed by staff, oldest first."""
+    return LakeFile.objects.filter(
+        status=FileStatus.QUARANTINED, updated_at__gte=since, dismissed_at__isnull=True
+    ).order_by("created_at", "pk")
+
+
+def drifted_files(*, since: datetime) -> QuerySet[LakeFile]:
+    """Files staged since `since` whose columns differ from the previous file of their kind
+    (an empty report means no drift, or the first file of its kind)."""
+    return (
+        LakeFile.objects.filter(updated_at__gte=since)
+        .exclude(schema_drift={})
+        .order_by("created_at", "pk")
+    )
+
+
+# --- marketing: releases, SubmitHub -----------------------------------------------------------
+
+ATTRIBUTION_WINDOWS = (0, 7, 28, 56)
+
+
+@dataclass(frozen=True)
+class ReleaseRoasRow:
+    track: str
+    artist: str | None
+    campaigns: list[str]
+    spend_usd: Decimal
+    attribution_start: date
+    attribution_end: date
+    attributed_revenue_usd: Decimal
+    baseline_revenue_usd: Decimal
+    roas: float
+    incremental_roas: float
+    status: str  # final / provisional
+    s4a_streams: int | None
+    cost_per_stream_usd: Decimal | None
+    other_promo_usd: Decimal
+
+
+@dataclass(frozen=True)
+class ReleaseRoasList:
+    window_days: int
+    results: list[ReleaseRoasRow]
+    as_of: datetime | None
+
+
+def attribution_window_default() -> int:
+    """The editable default window; a stored value outside the selectable ones falls back to
+    the seeded 28 days, so the page's selector always shows the window in use."""
+    window = kpi_setting_get(KpiSetting.Name.ATTRIBUTION_WINDOW_DAYS)
+    return window if window in ATTRIBUTION_WINDOWS else 28
+
+
+def marketing_release_list(
+    *,
+    filters: RevenueFilters,
+    window_days: int,
+    today: date,
+    snapshot: WarehouseSnapshot | None = None,
+) -> ReleaseRoasList:
+    """SPEC 5.3.4, one row per track with campaigns resolved to it and spend in the range:
+    attributed and baseline revenue, ROAS and incremental ROAS, highest spend first."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "releases",
+        snapshot,
+        f"{filters.cache_key()}:{window_days}:{today.isoformat()}",
+        lambda: _releases(filters, window_days, today, snapshot),
+    )
+
+
+def _track_spend(filters: RevenueFilters) -> dict[int, dict[str, Any]]:
+    """Per track: spend, its first and last spend day, and its campaigns' names."""
+    index = campaign_index_get()
+    spend: dict[int, dict[str, Any]] = {}
+    for (campaign_id, day), ad_day in ad_days_get(filters, index=index).items():
+        info = index[campaign_id]
+        if info.track_id is None or ad_day.spend_usd <= 0:
+            continue  # an artist-level campaign counts at artist level only
+        total = spend.setdefault(
+            info.track_id,
+            {"info": info, "spend": Decimal(0), "first": day, "last": day, "names": set()},
+        )
+        total["spend"] += ad_day.spend_usd
+        total["first"], total["last"] = min(total["first"], day), max(total["last"], day)
+        total["names"].add(info.name)
+    return spend
+
+
+def _track_monthly_revenue(track_ids: list[int]) -> dict[int, dict[date, Decimal]]:
+    monthly: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for group in (
+        StatementLine.objects.filter(track_id__in=track_ids)
+        .annotate(month=TruncMonth("sale_month"))
+        .values("track_id", "month")
+        .annotate(revenue=Sum("earnings_usd"))
+        .order_by()
+    ):
+        monthly[group["track_id"]][group["month"]] = group["revenue"]
+    return monthly
+
+
+def _s4a_streams(track_id: int, start: date, end: date) -> int | None:
+    """The track's per-song S4A streams over the period; None without per-song data."""
+    total = (
+        SongStreamDaily.objects.filter(
+            track_id=track_id, date__gte=start, date__lte=end, streams__isnull=False
+        )
+        .order_by()
+        .aggregate(total=Sum("streams"))["total"]
+    )
+    return int(total) if total is not None else None
+
+
+def _other_promo(track_id: int, start: date, end: date) -> Decimal:
+    """SubmitHub cost of the track's submissions in the period. Discovery Mode fees arrive per
+    statement, not per track, so they cannot be put on a release and are left out."""
+    total = (
+        Submission.objects.filter(track_id=track_id, submitted_on__gte=start, submitted_on__lte=end)
+        .order_by()
+        .aggregate(total=Sum("cost_usd"))["total"]
+    )
+    return calculations.money(total or 0)
+
+
+def _releases(
+    filters: RevenueFilters, window_days: int, today: date, snapshot: WarehouseSnapshot
+) -> ReleaseRoasList:
+    spend = _track_spend(filters)
+    statuses = calculations.month_statuses(
+        _history_frame(_statement_lines(RevenueFilters())),
+        today=today,
+        grace_days=kpi_setting_get(KpiSetting.Name.REPORT_GRACE_DAYS),
+    )
+    reported = {m for m, s in statuses.items() if s is calculations.MonthStatus.REPORTED}
+    monthly = _track_monthly_revenue(list(spend))
+    rows = []
+    for track_id, total in spend.items():
+        attribution = calculations.release_attribution(
+            monthly.get(track_id, {}),
+            reported=reported,
+            first_spend=total["first"],
+            last_spend=total["last"],
+            window_days=window_days,
+        )
+        amount = calculations.money(total["spend"])
+        attributed = calculations.money(attribution.attributed)
+        baseline = calculations.money(attribution.baseline)
+        streams = _s4a_streams(track_id, attribution.start, attribution.end)
+        rows.append(
+            ReleaseRoasRow(
+                track=total["info"].track,
+                artist=total["info"].artist,
+                campaigns=sorted(total["names"]),
+                spend_usd=amount,
+                attribution_start=attribution.start,
+                attribution_end=attribution.end,
+                attributed_revenue_usd=attributed,
+                baseline_revenue_usd=baseline,
+                roas=calculations.fraction(float(attributed), float(amount)),
+                incremental_roas=calculations.fraction(float(attributed - baseline), float(amount)),
+                status="final" if attribution.is_final else "provisional",
+                s4a_streams=streams,
+                cost_per_stream_usd=None
+                if streams is None
+                else calculations.cost_per(amount, streams),
+                other_promo_usd=_other_promo(track_id, attribution.start, attribution.end),
+            )
+        )
+    rows.sort(key=lambda row: (-row.spend_usd, row.track))
+    return ReleaseRoasList(window_days=window_days, results=rows, as_of=snapshot.as_of)
+
+
+@dataclass(frozen=True)
+class SubmitHubRow:
+    track: str
+    artist: str | None
+    submissions: int
+    approved: int
+    approval_rate: float
+    shares: int
+    cost_usd: Decimal
+    cost_per_share_usd: Decimal
+
+
+SUBMISSION_APPROVED = "approved"
+SUBMISSION_PENDING = "pending"
+
+
+def marketing_submithub_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[SubmitHubRow]:
+    """Per track submitted to SubmitHub (submission dates in range): outcomes, shares and
+    cost; highest cost first."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "submithub", snapshot, filters.cache_key(), lambda: _submithub(filters, snapshot)
+    )
+
+
+def _submissions(filters: RevenueFilters) -> QuerySet[Submission]:
+    rows = Submission.objects.order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(submitted_on__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(submitted_on__lte=filters.end_date)
+    if filters.is_unassigned:
+        rows = rows.filter(artist__isnull=True)
+    elif filters.artist_id is not None:
+        rows = rows.filter(artist_id=filters.artist_id)
+    return rows
+
+
+def _submithub(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> RevenueList[SubmitHubRow]:
+    groups = _submissions(filters).values(
+        "track_id", "track__title", "track_title", "artist__name", "artist_name", "status"
+    )
+    totals: dict[Any, dict[str, Any]] = {}
+    for group in groups.annotate(count=Count("pk"), shares_sum=Sum("shares"), cost=Sum("cost_usd")):
+        # An unresolved track is still shown, under the title as submitted.
+        key = group["track_id"] or ("title", group["track_title"].casefold())
+        total = totals.setdefault(
+            key,
+            {
+                "track": group["track__title"] or group["track_title"] or UNASSIGNED_TRACK,
+                "artist": group["artist__name"] or group["artist_name"] or None,
+                "submissions": 0,
+                "approved": 0,
+                "decided": 0,
+                "shares": 0,
+                "cost": Decimal(0),
+            },
+        )
+        total["submissions"] += group["count"]
+        total["approved"] += group["count"] if group["status"] == SUBMISSION_APPROVED else 0
+        total["decided"] += group["count"] if group["status"] != SUBMISSION_PENDING else 0
+        total["shares"] += int(group["shares_sum"] or 0)
+        total["cost"] += group["cost"] or Decimal(0)
+    rows = [
+        SubmitHubRow(
+            track=total["track"],
+            artist=total["artist"],
+            submissions=total["submissions"],
+            approved=total["approved"],
+            # Of the submissions with an outcome: a pending one has not been judged yet.
+            approval_rate=calculations.fraction(total["approved"], total["decided"]),
+            shares=total["shares"],
+            cost_usd=calculations.money(total["cost"]),
+            cost_per_share_usd=calculations.cost_per(
+                calculations.money(total["cost"]), total["shares"]
+            ),
+        )
+        for total in totals.values()
+    ]
+    rows.sort(key=lambda row: (-row.cost_usd, row.track))
+    return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+# --- audience: Mailchimp ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailchimpAudienceRow:
+    list_id: str
+    campaigns: int
+    emails_sent: int
+    unique_opens: int
+    unique_clicks: int
+    unsubscribed: int
+    open_rate: float
+    click_rate: float
+    subscribed: int
+    members: int | None
+    members_on: date | None
+
+
+def audience_mailchimp_list(
+    *, filters: RevenueFilters, snapshot: WarehouseSnapshot | None = None
+) -> RevenueList[MailchimpAudienceRow]:
+    """Per Mailchimp list (audience): campaigns sent in the range with their sums and rates,
+    list growth of the months in range, and the latest member count up to the end."""
+    snapshot = snapshot or warehouse_snapshot_get()
+    return _cached(
+        "mailchimp", snapshot, filters.cache_key(), lambda: _mailchimp(filters, snapshot)
+    )
+
+
+def _mailchimp(
+    filters: RevenueFilters, snapshot: WarehouseSnapshot
+) -> RevenueList[MailchimpAudienceRow]:
+    campaigns = EmailCampaign.objects.order_by()
+    growth = ListMonthly.objects.order_by()
+    snapshots = ListSnapshot.objects.filter(member_count__isnull=False).order_by()
+    if filters.start_date is not None:
+        campaigns = campaigns.filter(send_time__date__gte=filters.start_date)
+        growth = growth.filter(month__gte=filters.start_month)
+    if filters.end_date is not None:
+        campaigns = campaigns.filter(send_time__date__lte=filters.end_date)
+        growth = growth.filter(month__lte=filters.end_month)
+        snapshots = snapshots.filter(captured_on__lte=filters.end_date)
+    sums = {
+        group["list_id"]: group
+        for group in campaigns.values("list_id").annotate(
+            campaigns=Count("pk"),
+            emails_sent=Sum("emails_sent"),
+            unique_opens=Sum("unique_opens"),
+            unique_clicks=Sum("unique_clicks"),
+            unsubscribed=Sum("unsubscribed"),
+        )
+    }
+    subscribed = dict(
+        growth.values("list_id").annotate(total=Sum("subscribed")).values_list("list_id", "total")
+    )
+    newest = (
+        snapshots.filter(list_id=OuterRef("list_id"))
+        .order_by("-captured_on")
+        .values("captured_on")[:1]
+    )
+    members = {
+        list_id: (count, day)
+        for list_id, count, day in snapshots.filter(captured_on=Subquery(newest)).values_list(
+            "list_id", "member_count", "captured_on"
+        )
+    }
+    rows = []
+    for list_id in sorted(set(sums) | set(subscribed) | set(members)):
+        group = sums.get(list_id, {})
+        sent = _count(group.get("emails_sent"))
+        count, day = members.get(list_id, (None, None))
+        rows.append(
+            MailchimpAudienceRow(
+                list_id=list_id,
+                campaigns=int(group.get("campaigns", 0)),
+                emails_sent=sent,
+                unique_opens=_count(group.get("unique_opens")),
+                unique_clicks=_count(group.get("unique_clicks")),
+                unsubscribed=_count(group.get("unsubscribed")),
+                # From the sums, like the engagement rates: opens and clicks per email sent.
+                open_rate=calculations.fraction(_count(group.get("unique_opens")), sent),
+                click_rate=calculations.fraction(_count(group.get("unique_clicks")), sent),
+                subscribed=_count(subscribed.get(list_id)),
+                members=count,
+                members_on=day,
+            )
+        )
+    return RevenueList(results=rows, as_of=snapshot.as_of)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from apps.lake.drift import drift_summary
 from apps.lake.models import FileStatus, LakeFile
 from apps.lake.selectors import lake_file_list, rejected_row_list
+from apps.lake.services import DISMISSAL_NOTE_CHARS, lake_file_dismiss
 from apps.sources.connectors.registry import SOURCE_IDS
 
 # A page of the file list; the newest files come first.
@@ -40,10 +41,12 @@ class LakeFileOutputSerializer(serializers.ModelSerializer):  # type: ignore[typ
 
 
 class LakeFileListItemSerializer(LakeFileOutputSerializer):
-    """The contract's fields plus (additive) how the file came, its kind, the parser version
-    and its schema drift: new, missing, renamed or emptied columns vs the previous file."""
+    """The contract's fields plus (additive) how the file came, its kind, the parser version,
+    its schema drift (new, missing, renamed or emptied columns vs the previous file) and, for a
+    quarantined file, whether staff dismissed it. `status` keeps the contract's values."""
 
     schema_drift = serializers.SerializerMethodField()
+    is_dismissed = serializers.BooleanField(read_only=True)
 
     def get_schema_drift(self, lake_file: LakeFile) -> str:
         return drift_summary(lake_file.schema_drift)
@@ -55,6 +58,9 @@ class LakeFileListItemSerializer(LakeFileOutputSerializer):
             "kind",
             "parser_version",
             "schema_drift",
+            "is_dismissed",
+            "dismissed_at",
+            "dismissal_note",
         ]
 
 
@@ -101,3 +107,25 @@ class LakeFileRejectionListApi(APIView):
         get_object_or_404(LakeFile, pk=file_id)
         rows = rejected_row_list(file_id=file_id)
         return Response({"results": self.RowSerializer(rows, many=True).data})
+
+
+class LakeFileDismissApi(APIView):
+    """Set a quarantined file aside after review; its raw copy and reason are kept."""
+
+    class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+        note = serializers.CharField(
+            required=False, allow_blank=True, max_length=DISMISSAL_NOTE_CHARS, default=""
+        )
+
+        class Meta:
+            ref_name = "LakeFileDismissInput"
+
+    @extend_schema(request=InputSerializer, responses=LakeFileListItemSerializer)
+    def post(self, request: Request, file_id: int) -> Response:
+        get_object_or_404(LakeFile, pk=file_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lake_file = lake_file_dismiss(
+            file_id=file_id, user=request.user, note=data.validated_data["note"]
+        )
+        return Response(LakeFileListItemSerializer(lake_file).data)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -79,6 +80,13 @@ class LakeFile(models.Model):
     replays = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # A quarantined file staff reviewed and set aside (SPEC 3.3): its bytes stay in raw, so a
+    # replay after a parser fix can still bring it in.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissal_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,6 +103,11 @@ class LakeFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source or '?'}:{self.original_name} ({self.status})"
+
+    @property
+    def is_dismissed(self) -> bool:
+        """Set aside by staff while quarantined; a later successful replay supersedes it."""
+        return self.dismissed_at is not None and self.status == FileStatus.QUARANTINED
 
 
 class RejectedRow(models.Model):

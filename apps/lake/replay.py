@@ -20,8 +20,9 @@ from celery import Task, current_app
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from apps.lake.curated import curated_remove_file_rows, natural_keys
+from apps.lake.curated import curated_remove_file_rows, natural_keys, partition_labels
 from apps.lake.models import FileStatus, LakeFile, Zone
 from apps.lake.services import (
     lake_file_claim,
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "apps.warehouse.tasks.lake_file_process_task"
 # Files that are finished (loaded) or stopped (quarantined); files in flight are the sweeper's.
 REPLAYABLE = (FileStatus.LOADED, FileStatus.QUARANTINED)
+# The warehouse function that deletes facts a replayed file no longer yields; named, not
+# imported, for the same reason as PROCESS_TASK.
+RETRACT_FUNCTION = "apps.warehouse.retract.warehouse_file_retract"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ReplayOutcome:
     parser_version_to: str = ""
     changes: dict[str, DatasetChange] = field(default_factory=dict)
     reason: str = ""
+    # Warehouse rows deleted per fact model because the file no longer yields their keys.
+    retracted: dict[str, int] = field(default_factory=dict)
 
 
 def replay_candidates(*, source: str | None = None, file_id: int | None = None) -> QuerySet:
@@ -106,6 +112,29 @@ def _removed_rows(dataset: str, old: pa.Table, new: pa.Table | None) -> pa.Table
     return old.filter(pc.invert(pc.is_in(old_keys, natural_keys(dataset, new))))
 
 
+def _remove_gone_keys(
+    file_id: int, old_tables: dict[str, pa.Table], new_tables: dict[str, pa.Table]
+) -> dict[str, int]:
+    """Drop the keys the new parse no longer yields from curated and from the warehouse, in one
+    transaction: a crash leaves both as they were, and the next replay finds the same keys gone
+    (the staged tables are only rewritten afterwards). Returns warehouse rows deleted per model."""
+    with transaction.atomic():
+        emptied = set()
+        for dataset, old in old_tables.items():
+            result = curated_remove_file_rows(
+                dataset_name=dataset,
+                table=_removed_rows(dataset, old, new_tables.get(dataset)),
+                source_file_id=file_id,
+            )
+            if result.rows_added < 0:  # a removal reports its rows as negative additions
+                emptied.add(dataset)
+        if not emptied:
+            return {}
+        partitions = {name: partition_labels(name, table) for name, table in old_tables.items()}
+        retract = import_string(RETRACT_FUNCTION)
+        return dict(retract(file_id=file_id, datasets=emptied, partitions=partitions))
+
+
 def _record(lake_file: LakeFile, outcome: ReplayOutcome) -> None:
     entry = {
         "at": timezone.now().isoformat(),
@@ -113,6 +142,7 @@ def _record(lake_file: LakeFile, outcome: ReplayOutcome) -> None:
         "parser_version_from": outcome.parser_version_from,
         "parser_version_to": outcome.parser_version_to,
         "datasets": {name: vars(change) for name, change in outcome.changes.items()},
+        "warehouse_removed": outcome.retracted,
     }
     LakeFile.objects.filter(pk=lake_file.pk).update(replays=[*lake_file.replays, entry])
 
@@ -151,16 +181,13 @@ def _replay_claimed(lake_file: LakeFile) -> ReplayOutcome:
         outcome = ReplayOutcome(lake_file.pk, "unchanged", version_from, version_to, changes)
         _record(lake_file, outcome)
         return outcome
-    for dataset, old in old_tables.items():
-        curated_remove_file_rows(
-            dataset_name=dataset,
-            table=_removed_rows(dataset, old, parsed.tables.get(dataset)),
-            source_file_id=lake_file.pk,
-        )
+    retracted = _remove_gone_keys(lake_file.pk, old_tables, parsed.tables)
     lake_file_stage_parsed(
         lake_file=lake_file, parsed=parsed, header=header, started=started, from_zone=lake_file.zone
     )
-    outcome = ReplayOutcome(lake_file.pk, "changed", version_from, version_to, changes)
+    outcome = ReplayOutcome(
+        lake_file.pk, "changed", version_from, version_to, changes, retracted=retracted
+    )
     _record(lake_file, outcome)
     return outcome
 

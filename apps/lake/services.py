@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -40,6 +41,7 @@ from apps.lake.groups import lake_files_group
 from apps.lake.models import FileOrigin, FileStatus, LakeFile, RejectedRow, Zone
 from apps.lake.storage import lake_storage
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
+from apps.sources.connectors.filetype import extension_mismatch
 from apps.sources.connectors.registry import connector_for, detect_source
 
 logger = logging.getLogger(__name__)
@@ -113,7 +115,9 @@ def _detect(head: bytes, name: str, source_id: str | None) -> tuple[str, str, st
     matches = detect_source(head, name)
     if len(matches) == 1:
         return matches[0][0], matches[0][1], ""
-    return UNRECOGNISED, "", "source not recognised; pass --source"
+    # A mislabelled file (a PNG named .csv) is refused for what it is, not as unrecognised.
+    mismatch = extension_mismatch(head, name)
+    return UNRECOGNISED, "", mismatch or "source not recognised; pass --source"
 
 
 def lake_file_register(
@@ -465,3 +469,29 @@ def lake_file_announce(*, lake_file: LakeFile) -> None:
     """Tell open pages about the file's new state once the change has committed."""
     message = {"type": "lake_file.updated", "file": lake_file_projection(lake_file)}
     broadcast_on_commit(lake_files_group(), message)
+
+
+# Longest note kept with a dismissal (the model field's length).
+DISMISSAL_NOTE_CHARS = 500
+
+
+def lake_file_dismiss(*, file_id: int, user: AbstractBaseUser | None, note: str) -> LakeFile:
+    """Set a quarantined file aside after review (SPEC 3.3). Nothing is deleted: the raw copy
+    and the reason stay, and a replay after a parser fix can still bring the file in."""
+    updated = LakeFile.objects.filter(
+        pk=file_id, status=FileStatus.QUARANTINED, dismissed_at__isnull=True
+    ).update(
+        dismissed_at=timezone.now(),
+        dismissed_by=user,
+        dismissal_note=note.strip()[:DISMISSAL_NOTE_CHARS],
+    )
+    lake_file = LakeFile.objects.get(pk=file_id)
+    if not updated:
+        if lake_file.status != FileStatus.QUARANTINED:
+            raise InvalidInputError(
+                f"file {file_id} is {lake_file.status}; only a quarantined file can be dismissed"
+            )
+        return lake_file  # already dismissed: dismissing twice keeps the first review
+    logger.info("lake_file_dismissed file_id=%s", file_id)
+    lake_file_announce(lake_file=lake_file)
+    return lake_file

@@ -14,6 +14,7 @@ urlpatterns = [
     path("files/<int:file_id>/", views.lake_file_page, name="file"),
     path("files/<int:file_id>/download/", views.lake_file_download, name="file-download"),
     path("files/<int:file_id>/replay/", views.lake_file_replay, name="file-replay"),
+    path("files/<int:file_id>/dismiss/", views.lake_file_dismiss_action, name="file-dismiss"),
     path("datasets/", views.curated_datasets_page, name="datasets"),
     path("datasets/<slug:name>/", views.curated_dataset_page, name="dataset"),
 ]

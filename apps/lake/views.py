@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from apps.health.errors import BedrotError
 from apps.lake.drift import drift_summary
 from apps.lake.models import FileStatus, LakeFile, Zone
 from apps.lake.replay import lake_replay_enqueue
@@ -24,6 +25,7 @@ from apps.lake.selectors import (
     lake_file_browse,
     rejected_row_list,
 )
+from apps.lake.services import DISMISSAL_NOTE_CHARS, lake_file_dismiss
 from apps.lake.storage import lake_storage
 from apps.sources.connectors.registry import SOURCE_IDS
 
@@ -43,6 +45,12 @@ class FileFilterForm(forms.Form):
     source = forms.ChoiceField(required=False, choices=_choices([*SOURCE_IDS, "_unrecognised"]))
     zone = forms.ChoiceField(required=False, choices=_choices(list(Zone.values)))
     status = forms.ChoiceField(required=False, choices=_choices(list(FileStatus.values)))
+
+
+class DismissForm(forms.Form):
+    note = forms.CharField(required=False, max_length=DISMISSAL_NOTE_CHARS)
+    # Where to come back to: the lake page (default) or the file's own page.
+    next = forms.ChoiceField(required=False, choices=[("files", "files"), ("file", "file")])
 
 
 class ReplaySourceForm(forms.Form):
@@ -103,6 +111,27 @@ def lake_file_replay(request: HttpRequest, file_id: int) -> HttpResponse:
     lake_replay_enqueue(file_id=lake_file.pk)
     messages.info(request, f"Replay of file {lake_file.pk} queued.")
     return redirect("lake:file", file_id=lake_file.pk)
+
+
+@require_POST
+def lake_file_dismiss_action(request: HttpRequest, file_id: int) -> HttpResponse:
+    """Set a quarantined file aside after review, with an optional note; its bytes are kept."""
+    lake_file = get_object_or_404(LakeFile, pk=file_id)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in form.errors.items())
+        messages.error(request, f"Not dismissed. {errors}")
+    else:
+        try:
+            lake_file_dismiss(
+                file_id=lake_file.pk, user=request.user, note=form.cleaned_data["note"]
+            )
+            messages.info(request, f"File {lake_file.pk} dismissed; its raw copy is kept.")
+        except BedrotError as error:
+            messages.error(request, error.message)
+    if form.is_valid() and form.cleaned_data["next"] == "file":
+        return redirect("lake:file", file_id=lake_file.pk)
+    return redirect(f"{reverse('lake:files')}?{urlencode({'status': 'quarantined'})}")
 
 
 @require_POST

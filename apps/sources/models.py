@@ -94,3 +94,20 @@ class ExtractionLock(models.Model):
 
     def __str__(self) -> str:
         return f"lock {self.source}/{self.account or '-'}"
+
+
+class CredentialRefreshAttempt(models.Model):
+    """One automatic login refresh Bedrot tried: the durable count behind SPEC 6.5's limits
+    (one per credential per 6 h, three per day), so a cache flush never lifts them."""
+
+    source = models.CharField(max_length=32)
+    account = models.CharField(max_length=200, blank=True, default="")
+    attempted_at = models.DateTimeField()
+    is_refreshed = models.BooleanField(null=True, help_text="Empty while the refresh runs")
+
+    class Meta:
+        ordering = ["-attempted_at"]
+        indexes = [models.Index(fields=["source", "account", "attempted_at"])]
+
+    def __str__(self) -> str:
+        return f"refresh {self.source}/{self.account or '-'} at {self.attempted_at:%Y-%m-%d %H:%M}"

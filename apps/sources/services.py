@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import shutil
 import time
 import uuid
@@ -21,22 +22,28 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.health.errors import BedrotError, InvalidInputError, PermanentError, TransientError
+from apps.health.models import TaskRun
 from apps.sources.credentials import credential_save, decrypt_json, encrypt_json
 from apps.sources.extractors import EXTRACTORS, extractor_for
 from apps.sources.extractors.base import (
+    SCOPE_ALL,
     CredentialMissing,
     CredentialRejected,
     TwoFactorRequired,
 )
 from apps.sources.inventory import BARE_VALUE_FIELD, SOURCE_PROFILES
-from apps.sources.models import Credential, ExtractionLock, TwoFactorRequest
+from apps.sources.models import (
+    Credential,
+    CredentialRefreshAttempt,
+    ExtractionLock,
+    TwoFactorRequest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +52,14 @@ EXTRACTION_LEASE = timedelta(hours=2)
 # SPEC 6.5: the waiting browser run picks up a 2FA code for ten minutes.
 TWO_FACTOR_WAIT = timedelta(minutes=10)
 TWO_FACTOR_POLL_S = 2.0
-# SPEC 6.5: at most one automatic refresh per credential per 6 h (a failed one is not looped).
-AUTOMATIC_REFRESH_COOLOFF_S = 6 * 3600
+# SPEC 6.5: at most one automatic refresh per credential per 6 h and 3 per day (a failed one
+# is not looped). Counted from CredentialRefreshAttempt rows.
+AUTOMATIC_REFRESH_COOLOFF = timedelta(hours=6)
+AUTOMATIC_REFRESHES_PER_DAY = 3
+# The hard time limit of the extraction task (apps.sources.tasks), which must fit with its start
+# delay inside the broker's visibility timeout.
+EXTRACTION_RUN_LIMIT_S = 1800
+VISIBILITY_MARGIN_S = 60
 _BLOCKED_STATUSES = (Credential.Status.NEEDS_RECONNECT, Credential.Status.NEEDS_2FA)
 
 
@@ -168,14 +181,47 @@ def credential_verify(*, source: str, account: str) -> bool:
 def credential_refresh(*, source: str, account: str, is_automatic: bool = False) -> bool:
     """Renew a login without a human where the source allows it (OAuth, token exchange...).
 
-    An automatic refresh happens at most once per credential per cool-off; a staff "refresh
-    now" always runs. A refresh that cannot succeed marks the login needs_reconnect.
+    An automatic refresh runs within SPEC 6.5's limits (credential_refresh_attempt_claim); a
+    staff "refresh now" always runs. A refresh that cannot succeed marks it needs_reconnect.
     """
+    attempt = None
     if is_automatic:
-        cooloff_key = f"sources:refresh:{source}:{account}"
-        if not cache.add(cooloff_key, "1", timeout=AUTOMATIC_REFRESH_COOLOFF_S):
-            logger.info("credential_refresh_cooling_off source=%s account=%s", source, account)
+        attempt = credential_refresh_attempt_claim(source=source, account=account)
+        if attempt is None:
             return False
+    is_refreshed = _refresh(source, account)
+    if attempt is not None:
+        CredentialRefreshAttempt.objects.filter(pk=attempt.pk).update(is_refreshed=is_refreshed)
+    return is_refreshed
+
+
+def credential_refresh_attempt_claim(
+    *, source: str, account: str, now: datetime | None = None
+) -> CredentialRefreshAttempt | None:
+    """Record an automatic refresh if SPEC 6.5 allows one now: none in the last 6 h and fewer
+    than 3 in the last 24 h for this credential. None (and nothing recorded) otherwise."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the login's rows so two workers cannot both take the last allowed attempt.
+        list(Credential.objects.select_for_update().filter(source=source, account=account))
+        attempts = CredentialRefreshAttempt.objects.filter(source=source, account=account)
+        in_cooloff = attempts.filter(attempted_at__gt=now - AUTOMATIC_REFRESH_COOLOFF).exists()
+        today = attempts.filter(attempted_at__gt=now - timedelta(days=1)).count()
+        if in_cooloff or today >= AUTOMATIC_REFRESHES_PER_DAY:
+            logger.info(
+                "credential_refresh_limited source=%s account=%s last_24h=%s cooloff=%s",
+                source,
+                account or "-",
+                today,
+                in_cooloff,
+            )
+            return None
+        return CredentialRefreshAttempt.objects.create(
+            source=source, account=account, attempted_at=now
+        )
+
+
+def _refresh(source: str, account: str) -> bool:
     extractor = extractor_for(source)
     try:
         is_refreshed = extractor.refresh(account=account)
@@ -364,18 +410,76 @@ def _two_factor_wait_in_thread(
 # --- extraction ------------------------------------------------------------------------------
 
 
+def extraction_scope_check(*, source: str, scope: str) -> None:
+    """Refuse a scope the source's extractor does not split its work by (InvalidInputError)."""
+    offered = tuple(getattr(extractor_for(source), "scopes", (SCOPE_ALL,)))
+    if scope != SCOPE_ALL and scope not in offered:
+        raise InvalidInputError(
+            f"{source} has no extraction scope {scope!r}",
+            field_errors={"scope": [f"one of: {', '.join(offered)}"]},
+        )
+
+
 def source_extract(
-    *, source: str, account: str | None = None, since: date | None = None
+    *,
+    source: str,
+    account: str | None = None,
+    since: date | None = None,
+    scope: str = SCOPE_ALL,
 ) -> list[ExtractionResult]:
-    """Run the source's extractor for one account (or every stored one) and ingest the files."""
-    extractor_for(source)  # an unknown source fails before anything is claimed
+    """Run the source's extractor for one account (or every stored one) and ingest the files.
+    `scope` limits a distributor's run to its daily pages or its weekly statements."""
+    extraction_scope_check(source=source, scope=scope)  # an unknown source fails here too
     accounts = [account] if account is not None else source_accounts(source=source)
     if not accounts:
         return [ExtractionResult(source, "", "failed", "credential_missing: no login stored")]
-    return [_extract_account(source, name, since) for name in accounts]
+    return [_extract_account(source, name, since, scope) for name in accounts]
 
 
-def _extract_account(source: str, account: str, since: date | None) -> ExtractionResult:
+def extraction_start_delay_s(
+    *, source: str, randint: Callable[[int, int], int] | None = None
+) -> int:
+    """Seconds a scheduled browser extraction waits before starting (SPEC 2.0 politeness), so
+    logins never land on the same minute every day; 0 for API sources. `randint` is for tests."""
+    if getattr(extractor_for(source), "origin", "api") != "browser":
+        return 0
+    # The delayed message waits in the worker unacknowledged: the wait plus the run must stay
+    # under the broker's visibility timeout, or Redis would deliver it a second time.
+    longest = settings.BROWSER_START_JITTER_S
+    room = settings.BROKER_VISIBILITY_TIMEOUT_S - EXTRACTION_RUN_LIMIT_S - VISIBILITY_MARGIN_S
+    limit = max(0, min(longest, room))
+    draw = randint or random.randint  # looked up per call, so tests can replace it
+    return draw(0, limit) if limit else 0
+
+
+def source_extract_defer(
+    *, source: str, account: str | None, scope: str, parent_run: TaskRun | None
+) -> TaskRun | None:
+    """Re-queue a scheduled browser extraction after its random start delay, as a child run
+    that keeps the `schedule` trigger (auto-pause counts it); None when no delay applies."""
+    from apps.health.dispatch import SOURCE_EXTRACT_TASK, task_dispatch
+
+    delay_s = extraction_start_delay_s(source=source)
+    if not delay_s:
+        return None
+    run, _ = task_dispatch(
+        task_name=SOURCE_EXTRACT_TASK,
+        kwargs={"source": source, "account": account, "scope": scope, "is_jittered": True},
+        trigger="schedule",
+        parent_run=parent_run,
+        countdown_s=delay_s,
+    )
+    logger.info(
+        "source_extract_deferred source=%s account=%s delay_s=%s run_id=%s",
+        source,
+        account or "-",
+        delay_s,
+        run.pk,
+    )
+    return run
+
+
+def _extract_account(source: str, account: str, since: date | None, scope: str) -> ExtractionResult:
     blocked = _credentials_of(source, account).filter(status__in=_BLOCKED_STATUSES).first()
     if blocked is not None:
         return ExtractionResult(source, account, "skipped", blocked.status)
@@ -386,7 +490,7 @@ def _extract_account(source: str, account: str, since: date | None) -> Extractio
         Path(settings.LAKE_WORK_DIR) / "extract" / source / (account or "_") / uuid.uuid4().hex
     )
     try:
-        paths = _fetch_with_one_refresh(source, account, since, scratch)
+        paths = _fetch_with_one_refresh(source, account, since, scratch, scope)
         files = [_ingest(source, account, path) for path in paths]
         _mark_all(source, account, last_extracted_at=timezone.now(), last_error="")
         logger.info(
@@ -416,11 +520,13 @@ def _extract_account(source: str, account: str, since: date | None) -> Extractio
 
 
 def _fetch_with_one_refresh(
-    source: str, account: str, since: date | None, scratch: Path
+    source: str, account: str, since: date | None, scratch: Path, scope: str = SCOPE_ALL
 ) -> list[Path]:
     extractor = extractor_for(source)
+    # Only extractors that split their work take a scope; the others always fetch everything.
+    options = {"scope": scope} if scope != SCOPE_ALL else {}
     try:
-        return extractor.extract(account=account, since=since, landing_dir=scratch)
+        return extractor.extract(account=account, since=since, landing_dir=scratch, **options)
     except CredentialMissing:
         raise
     except CredentialRejected as error:
@@ -430,10 +536,16 @@ def _fetch_with_one_refresh(
             raise
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        return extractor.extract(account=account, since=since, landing_dir=scratch)
+        return extractor.extract(account=account, since=since, landing_dir=scratch, **options)
     except CredentialRejected as error:
         _needs_reconnect(source, account, reason=error.code)
         raise
+
+
+def extractor_origin(source: str) -> str:
+    """`api` or `browser`: the lake origin of what this source's extractor fetched."""
+    origin = str(getattr(extractor_for(source), "origin", "api"))
+    return origin if origin in ("api", "browser") else "api"
 
 
 def _written_files(scratch: Path) -> list[Path]:
@@ -450,7 +562,13 @@ def _ingest(source: str, account: str, path: Path) -> FetchedFile:
     # importing it here, at call time, keeps the app graph free of an import cycle.
     from apps.warehouse.services import ingest_path
 
-    outcome = ingest_path(path=path, source_id=source, account=account, original_name=path.name)
+    outcome = ingest_path(
+        path=path,
+        source_id=source,
+        account=account,
+        original_name=path.name,
+        origin=extractor_origin(source),
+    )
     return FetchedFile(
         name=path.name,
         result=outcome.result,

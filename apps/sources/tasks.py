@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import logging
 
-from apps.health.errors import PermanentError
-from apps.health.tasks import bedrot_task
+from celery import Task
+
+from apps.health.errors import PermanentError, RunSkipped
+from apps.health.tasks import bedrot_task, run_is_scheduled, task_run_current
+from apps.sources.extractors.base import SCOPE_ALL
 from apps.sources.services import (
+    EXTRACTION_RUN_LIMIT_S,
     credential_refresh,
     credential_verify,
     credentials_verify_all,
     source_extract,
+    source_extract_defer,
 )
 
 logger = logging.getLogger(__name__)
 
 # A browser run may wait 10 min for a 2FA code on top of its own work.
 EXTRACT_SOFT_TIME_LIMIT_S = 1500
-EXTRACT_HARD_TIME_LIMIT_S = 1800
+EXTRACT_HARD_TIME_LIMIT_S = EXTRACTION_RUN_LIMIT_S
 
 
 # Registered under the names health dispatches by (apps/health/dispatch.py).
@@ -27,12 +32,27 @@ CREDENTIAL_REFRESH_TASK = "apps.sources.tasks.credential_refresh"
 
 @bedrot_task(
     name=SOURCE_EXTRACT_TASK,
+    bind=True,
     soft_time_limit=EXTRACT_SOFT_TIME_LIMIT_S,
     time_limit=EXTRACT_HARD_TIME_LIMIT_S,
 )
-def source_extract_task(*, source: str, account: str | None = None) -> dict[str, object]:
-    """Fetch one source (one account, or every stored one) and run the pipeline on the files."""
-    results = source_extract(source=source, account=account)
+def source_extract_task(
+    self: Task,
+    *,
+    source: str,
+    account: str | None = None,
+    scope: str = SCOPE_ALL,
+    is_jittered: bool = False,
+) -> dict[str, object]:
+    """Fetch one source (one account, or every stored one) and run the pipeline on the files.
+    A scheduled browser run first re-queues itself after a random delay (SPEC 2.0)."""
+    if run_is_scheduled(self.request) and not is_jittered:
+        deferred = source_extract_defer(
+            source=source, account=account, scope=scope, parent_run=task_run_current(self.request)
+        )
+        if deferred is not None:
+            raise RunSkipped("deferred", detail=f"start delayed by jitter; run {deferred.pk}")
+    results = source_extract(source=source, account=account, scope=scope)
     summary = {
         "results": [
             {
@@ -48,6 +68,10 @@ def source_extract_task(*, source: str, account: str | None = None) -> dict[str,
     if failed:
         # Recorded as a failed run (no retry: transient errors were already retried inside).
         raise PermanentError("; ".join(f"{r.account or '-'}: {r.reason}" for r in failed))
+    if results and all(result.status == "skipped" for result in results):
+        # SPEC 6.1/6.7: a skip (needs_reconnect, already running) is not a failure and does
+        # not count towards auto-pause; the run says why.
+        raise RunSkipped(results[0].reason)
     return summary
 
 

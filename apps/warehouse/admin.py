@@ -13,6 +13,8 @@ from apps.health.errors import InvalidInputError
 from apps.warehouse import corrections
 from apps.warehouse.models import (
     Account,
+    Ad,
+    AdSet,
     Artist,
     ArtistAlias,
     AudienceBreakdown,
@@ -301,6 +303,18 @@ class FxRateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class ReleaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("title", "upc", "artist", "release_date", "release_type")
     filter_horizontal = ("tracks",)
+
+
+@admin.register(AdSet)
+class AdSetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "external_id", "campaign", "status", "daily_budget_usd")
+    search_fields = ("name", "external_id")
+
+
+@admin.register(Ad)
+class AdAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "external_id", "adset", "campaign", "status")
+    search_fields = ("name", "external_id")
 
 
 @admin.register(Expense)

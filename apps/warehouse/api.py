@@ -21,6 +21,7 @@ from apps.warehouse.services import IngestOutcome, ingest_upload
 # Room for the multipart boundaries and the small text fields around the file, so a file just
 # under the limit is not refused for its envelope; anything larger is refused unread.
 UPLOAD_ENVELOPE_BYTES = 64 * 1024
+ACCOUNT_SLUG = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
 class UploadTooLarge(APIException):
@@ -49,7 +50,10 @@ class LakeFileUploadApi(APIView):
         source = serializers.ChoiceField(
             choices=SOURCE_IDS, required=False, allow_blank=True, default=""
         )
-        account = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        # A slug (`zonea0`, a channel id, a handle): it becomes part of the file's object key.
+        account = serializers.RegexField(
+            ACCOUNT_SLUG, max_length=64, required=False, allow_blank=True, default=""
+        )
 
         class Meta:
             ref_name = "LakeFileUploadInput"

@@ -15,6 +15,7 @@ from apps.warehouse import loaders_meta as meta
 from apps.warehouse import loaders_social as social
 from apps.warehouse import loaders_streams as streams
 from apps.warehouse.models import StatementLine, Track
+from apps.warehouse.releases import statement_releases_load
 from apps.warehouse.resolve import (
     AliasBook,
     TrackCatalogue,
@@ -152,6 +153,7 @@ def statement_lines_frame(table: pa.Table) -> pa.Table:
 def statement_lines_load(table: pa.Table) -> int:
     """Upsert one curated partition of statement lines; returns the rows handed to the upsert."""
     frame = statement_lines_frame(table)
+    statement_releases_load(table, frame.column("artist_id"), frame.column("track_id"))
     update_fields = [name for name in frame.column_names if name not in STATEMENT_KEY]
     return bulk_upsert(
         model=StatementLine, table=frame, unique_fields=STATEMENT_KEY, update_fields=update_fields

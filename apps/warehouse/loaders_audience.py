@@ -13,6 +13,7 @@ from apps.warehouse.models import (
     SongStreamDaily,
     SongWindowSnapshot,
 )
+from apps.warehouse.releases import release_dates_load
 from apps.warehouse.resolve import (
     TrackCatalogue,
     account_artist_ids,
@@ -94,13 +95,15 @@ def spotify_song_windows_load(table: pa.Table) -> int:
         "is_disabled",
         "source_file_id",
     ]
+    track_ids = _song_track_ids(table, artists)
+    release_dates_load(track_ids, table.column("release_date"))
     return upsert_frame(
         model=SongWindowSnapshot,
         columns={
             **{name: table.column(name) for name in names},
             "spotify_track_id": text(table, "spotify_track_id"),
             "song_title": text(table, "song_title"),
-            "track_id": _song_track_ids(table, artists),
+            "track_id": track_ids,
         },
         key=["account", "song_key", "window", "captured_on"],
         captured_at=table.column("captured_at"),

@@ -13,6 +13,7 @@ from django.db.models import Max, Min
 
 from apps.sources.datasets_meta import NAME_KEY_PREFIX
 from apps.warehouse.campaigns import campaigns_reparse
+from apps.warehouse.meta_objects import adset_and_ad_entities_load, adset_and_ad_ids
 from apps.warehouse.models import (
     AdPerformanceDaily,
     AdPerformancePeriod,
@@ -109,10 +110,14 @@ def _measure_columns(table: pa.Table, day_column: str) -> dict[str, pa.Array]:
         .to_pylist()
     )
     amounts, missing = _spend_usd(rows, _fx_rates())
+    campaign_ids = campaign_ids_for_rows(table)
+    adset_ids, ad_ids = adset_and_ad_ids(table, campaign_ids)
     return {
-        "campaign_id": campaign_ids_for_rows(table),
+        "campaign_id": campaign_ids,
         "adset_id": text(table, "adset_id"),
         "ad_id": text(table, "ad_id"),
+        "adset_entity_id": adset_ids,
+        "ad_entity_id": ad_ids,
         "grain": text(table, "grain"),
         "spend_usd": pa.array(amounts, MONEY_TYPE),
         "impressions": pc.fill_null(table.column("impressions"), 0),
@@ -177,7 +182,7 @@ def campaign_spend_dates_update(campaign_ids: list[int]) -> None:
 
 def meta_entities_load(table: pa.Table) -> int:
     """Campaign objects set objective, status and budgets (in currency units) on the campaign;
-    ad set and ad objects stay in curated (no warehouse model needs them yet)."""
+    ad set and ad objects then fill their own tables."""
     campaigns = table.filter(pc.equal(table.column("entity_type"), "campaign"))
     rows = campaigns.to_pylist()
     for row in sorted(rows, key=lambda r: r["captured_at"]):
@@ -198,7 +203,7 @@ def meta_entities_load(table: pa.Table) -> int:
             )
         )
     )
-    return len(rows)
+    return len(rows) + adset_and_ad_entities_load(table)
 
 
 def _budget(value: Decimal | None) -> Decimal | None:

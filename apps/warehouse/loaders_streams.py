@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from apps.warehouse.models import DailyStream, DistributorTrackTotal, Expense
+from apps.warehouse.releases import titled_releases_load
 from apps.warehouse.resolve import (
     TrackCatalogue,
     distinct,
@@ -55,6 +56,8 @@ def _track_total_track_ids(table: pa.Table) -> pa.Array:
 
 def distributor_track_totals_load(table: pa.Table) -> int:
     platforms = platform_ids_for_names(distinct(table.column("platform")))
+    track_ids = _track_total_track_ids(table)
+    titled_releases_load(track_ids, table.column("release_title"))
     return upsert_frame(
         model=DistributorTrackTotal,
         columns={
@@ -64,7 +67,7 @@ def distributor_track_totals_load(table: pa.Table) -> int:
             "window": table.column("window"),
             "track_key": table.column("track_key"),
             "isrc": text(table, "isrc"),
-            "track_id": _track_total_track_ids(table),
+            "track_id": track_ids,
             "track_title": text(table, "track_title"),
             "release_title": text(table, "release_title"),
             "streams": pc.fill_null(table.column("streams"), 0),

@@ -351,6 +351,53 @@ class Campaign(models.Model):
         return self.override_track_id or self.track_id
 
 
+class AdSet(models.Model):
+    """A Meta ad set of a campaign (SPEC 2.5): its 18-digit id, or `name:<name>` when an export
+    lost the id; budgets in currency units."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="adsets")
+    external_id = models.CharField(max_length=300)
+    name = models.CharField(max_length=400, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    effective_status = models.CharField(max_length=32, blank=True)
+    daily_budget_usd = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    lifetime_budget_usd = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    targeting = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "external_id"], name="adset_natural_key")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Ad(models.Model):
+    """A Meta ad of an ad set (SPEC 2.5); keyed like AdSet."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="ads")
+    adset = models.ForeignKey(
+        AdSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="ads"
+    )
+    external_id = models.CharField(max_length=300)
+    name = models.CharField(max_length=400, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    effective_status = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "external_id"], name="ad_natural_key")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
 class AdPerformanceDaily(models.Model):
     """One day of one campaign (or ad set / ad: `grain`); KPIs use the finest grain present."""
 
@@ -358,6 +405,14 @@ class AdPerformanceDaily(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="days")
     adset_id = models.CharField(max_length=300, blank=True, default="")
     ad_id = models.CharField(max_length=300, blank=True, default="")
+    # The ad set / ad objects the row is about (null at a coarser grain), so a fact points at
+    # its own level; adset_id / ad_id above stay the natural key's text.
+    adset_entity = models.ForeignKey(
+        AdSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ad_entity = models.ForeignKey(
+        Ad, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     grain = models.CharField(max_length=8)
     spend_usd = models.DecimalField(**MONEY)
     impressions = models.BigIntegerField(default=0)
@@ -395,6 +450,14 @@ class AdPerformancePeriod(models.Model):
     grain = models.CharField(max_length=8)
     adset_id = models.CharField(max_length=300, blank=True, default="")
     ad_id = models.CharField(max_length=300, blank=True, default="")
+    # The ad set / ad objects the row is about (null at a coarser grain), so a fact points at
+    # its own level; adset_id / ad_id above stay the natural key's text.
+    adset_entity = models.ForeignKey(
+        AdSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ad_entity = models.ForeignKey(
+        Ad, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     spend_usd = models.DecimalField(**MONEY)
     impressions = models.BigIntegerField(default=0)
     reach = models.BigIntegerField(null=True, blank=True)

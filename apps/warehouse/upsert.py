@@ -9,7 +9,9 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
+from psycopg.errors import UniqueViolation
 
 # Rows per transaction on the portable path; ~25 columns x 5,000 rows of Python values is ~10 MB.
 LOAD_BATCH_ROWS = 5000
@@ -56,6 +58,8 @@ def _upsert_postgresql(
     buffer = io.BytesIO()
     pacsv.write_csv(ordered, buffer, pacsv.WriteOptions(include_header=False))
     with transaction.atomic(), connection.cursor() as cursor:
+        if _copy_when_all_new(cursor, target, columns, buffer):
+            return
         cursor.execute(
             f"CREATE TEMP TABLE bedrot_upsert ON COMMIT DROP AS "
             f"SELECT {columns} FROM {target} WITH NO DATA"
@@ -70,6 +74,28 @@ def _upsert_postgresql(
         )
         # Dropped now rather than at commit, since an outer transaction may hold several loads.
         cursor.execute("DROP TABLE bedrot_upsert")
+
+
+def _copy_when_all_new(
+    cursor: CursorWrapper, target: str, columns: str, buffer: io.BytesIO
+) -> bool:
+    """COPY straight into the table, in a savepoint, and report whether every row was new.
+
+    New keys are the bulk case (a first load, a new month): COPY writes them in batches, while
+    the staging path copies them twice and pays a speculative insertion per row (1M statement
+    lines: 11 s of `INSERT ... ON CONFLICT`). The unique index stops the COPY at the first key
+    already present. Rows come in key order and hashed keys spread any overlap over the key
+    space, so a reload or a largely overlapping partition stops within its first rows; only a
+    partition with a few old keys among many new ones pays for its rows twice."""
+    try:
+        with (
+            transaction.atomic(),
+            cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+        ):
+            copy.write(buffer.getbuffer())
+    except UniqueViolation:
+        return False
+    return True
 
 
 def _python_value(value: object) -> object:

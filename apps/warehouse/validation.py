@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.db import connection
 from django.db.models import Count, Model, Sum
 
 from apps.lake.curated import manifest_read
@@ -44,6 +45,8 @@ NOTE_ABOVE, INVESTIGATE_ABOVE = 0.05, 0.15
 CENT = Decimal("0.01")
 TWELVE_PLACES = Decimal("0.000000000001")
 LISTED = 20  # ids/keys named in a check's details; the count covers the rest
+# Statement files whose money is shown one by one (a label receives about two a month).
+MONEY_FILES_LISTED = 200
 
 # Curated datasets that load one warehouse row per curated row: their counts must agree.
 ONE_TO_ONE: dict[str, tuple[type[Model], dict[str, Any]]] = {
@@ -66,7 +69,9 @@ NATURAL_KEYS: dict[type[Model], list[str]] = {
 
 def _money(value: Decimal | None) -> str:
     """Money as text with the warehouse's 12 places, the same on PostgreSQL and SQLite."""
-    return str(Decimal(value or 0).quantize(TWELVE_PLACES))
+    exact = Decimal(value or 0).quantize(TWELVE_PLACES)
+    # Fixed-point text ("0.000000000000", never "0E-12" or "-0E-12").
+    return f"{exact.copy_abs() if exact.is_zero() else exact:f}"
 
 
 def _check(status: str, **details: Any) -> dict[str, Any]:
@@ -135,6 +140,75 @@ def _statement_money() -> dict[str, Any]:
         "warehouse": {code: _money(value) for code, value in sorted(loaded.items())},
         "differs": sorted(differs),
     }
+
+
+def _curated_money_by_file() -> dict[int, tuple[int, Decimal]]:
+    """Source file id -> (curated lines, exact sum of their earnings)."""
+    table = _curated_columns("statement_lines", ["source_file_id", "earnings_usd"])
+    if table is None or not table.num_rows:
+        return {}
+    grouped = table.group_by("source_file_id").aggregate(
+        [("earnings_usd", "sum"), ("earnings_usd", "count")]
+    )
+    return {
+        row["source_file_id"]: (row["earnings_usd_count"], row["earnings_usd_sum"] or Decimal(0))
+        for row in grouped.to_pylist()
+    }
+
+
+def _warehouse_money_by_file() -> dict[int, tuple[int, Decimal]]:
+    if connection.vendor != "postgresql":
+        # SQLite sums decimals as binary floats (about 16 digits), too few for 12 places of a
+        # large total: add the exact values here instead (its warehouses are demo-sized).
+        totals: dict[int, tuple[int, Decimal]] = {}
+        lines = StatementLine.objects.values_list("source_file_id", "earnings_usd").order_by()
+        for file_id, amount in lines.iterator(chunk_size=10_000):
+            count, total = totals.get(file_id, (0, Decimal(0)))
+            totals[file_id] = (count + 1, total + amount)
+        return totals
+    rows = (
+        StatementLine.objects.values("source_file_id")
+        .annotate(lines=Count("pk"), total=Sum("earnings_usd"))
+        .order_by()
+    )
+    return {row["source_file_id"]: (row["lines"], row["total"] or Decimal(0)) for row in rows}
+
+
+def check_statement_money_per_file() -> dict[str, Any]:
+    """Per statement file: the exact sum of its earnings in curated equals the sum of the
+    warehouse lines taken from it. A line present in two overlapping exports belongs to the file
+    curated kept it from, on both sides, so the sums still agree file by file."""
+    curated = _curated_money_by_file()
+    loaded = _warehouse_money_by_file()
+    file_ids = sorted(set(curated) | set(loaded))
+    names = dict(
+        LakeFile.objects.filter(pk__in=file_ids).values_list("pk", "original_name").order_by()
+    )
+    files = []
+    for file_id in file_ids:
+        curated_lines, curated_sum = curated.get(file_id, (0, Decimal(0)))
+        loaded_lines, loaded_sum = loaded.get(file_id, (0, Decimal(0)))
+        files.append(
+            {
+                "file_id": file_id,
+                "name": names.get(file_id, "(unknown file)"),
+                "curated_lines": curated_lines,
+                "warehouse_lines": loaded_lines,
+                "curated_usd": _money(curated_sum),
+                "warehouse_usd": _money(loaded_sum),
+                # Exact: both sides are the same 12-place decimals, so any difference is a loss.
+                "difference_usd": _money(loaded_sum - curated_sum),
+            }
+        )
+    mismatched = [f for f in files if f["difference_usd"] != _money(Decimal(0))]
+    wrong_ids = {f["file_id"] for f in mismatched}
+    files.sort(key=lambda f: (f["file_id"] not in wrong_ids, f["file_id"]))  # mismatches first
+    return _check(
+        FAIL if mismatched else PASS,
+        files_checked=len(files),
+        mismatched_files=[f"{f['file_id']} {f['name']}" for f in mismatched][:LISTED],
+        files=files[:MONEY_FILES_LISTED],
+    )
 
 
 def check_orphans() -> dict[str, Any]:
@@ -292,6 +366,7 @@ def warehouse_validate(*, trigger: str, load: WarehouseLoad | None = None) -> Va
     checks = {
         "row_conservation": check_row_conservation(),
         "curated_vs_warehouse": check_curated_vs_warehouse(),
+        "statement_money_per_file": check_statement_money_per_file(),
         "orphans": check_orphans(),
         "splits": check_splits(),
         "duplicates": check_duplicates(),

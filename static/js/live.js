@@ -4,6 +4,10 @@
  *   bedrot:load-finished      on document.body when a warehouse load finished (or one was missed
  *                             while the socket was away); detail {as_of, load_id, datasets}.
  *   bedrot:lake-file-updated  on document.body when a lake file changed; detail is the file.
+ *   bedrot:alerts-changed     on document.body when an alert refresh created or escalated
+ *                             alerts; detail {created, changed}. Alert lists listen for it.
+ *   bedrot:health-changed     on document.body after a health check; detail
+ *                             {overall_status, scores}. Health cards and status badges listen.
  *   bedrot:refresh            on each element with data-datasets="a b" whose datasets (names or
  *                             prefixes) were just loaded; htmx fragments use it as hx-trigger.
  *
@@ -78,6 +82,18 @@
       element.setAttribute("data-as-of", iso);
     }
     element.textContent = formatAsOf(iso);
+  }
+
+  // Status badges (data-overall-status) show the newest overall status at once, before any
+  // fragment is re-fetched; the word is also the text, so colour is never the only signal.
+  function showOverallStatus(status) {
+    if (!status) {
+      return;
+    }
+    document.querySelectorAll("[data-overall-status]").forEach(function (element) {
+      element.setAttribute("data-overall-status", status);
+      element.textContent = status;
+    });
   }
 
   function markLive(state) {
@@ -160,6 +176,14 @@
       loadFinished(message.as_of, message.load_id, message.datasets);
     } else if (message.type === "lake_file_updated" && message.file) {
       dispatch("bedrot:lake-file-updated", message.file);
+    } else if (message.type === "alerts_changed") {
+      dispatch("bedrot:alerts-changed", { created: message.created, changed: message.changed });
+    } else if (message.type === "health_changed") {
+      dispatch("bedrot:health-changed", {
+        overall_status: message.overall_status,
+        scores: message.scores || {},
+      });
+      showOverallStatus(message.overall_status);
     }
   }
 

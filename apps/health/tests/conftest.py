@@ -14,7 +14,13 @@ def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Every task health sent: name, kwargs, task id and the linked next task's name."""
     sent: list[dict[str, Any]] = []
 
-    def record(name: str, kwargs: dict[str, Any], task_id: str, link: Any | None = None) -> None:
+    def record(
+        name: str,
+        kwargs: dict[str, Any],
+        task_id: str,
+        link: Any | None = None,
+        countdown_s: int | None = None,
+    ) -> None:
         sent.append(
             {
                 "name": name,
@@ -23,6 +29,8 @@ def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
                 "link": link.task if link is not None else None,
             }
         )
+        if countdown_s:
+            sent[-1]["countdown_s"] = countdown_s
 
     monkeypatch.setattr(dispatch, "_send", record)
     monkeypatch.setattr(notifications, "_sleep", lambda seconds: None)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from apps.health.models import RemediationAction
 from apps.health.tests import factories
@@ -29,6 +34,18 @@ def _frozen() -> Iterator[None]:
 
 def _days_ago(days: int) -> datetime:
     return NOW - timedelta(days=days)
+
+
+def _test_database_url() -> str:
+    """The test database as a DATABASE_URL, for a command run in another process."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    user = quote(config.get("USER") or "", safe="")
+    password = quote(config.get("PASSWORD") or "", safe="")
+    login = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{login}{config.get('HOST') or ''}{port}/{config['NAME']}"
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -223,3 +240,41 @@ def test_pipeline_health_remediation_refreshes_and_reruns_the_failed_extraction(
     with django_capture_on_commit_callbacks(execute=True):
         _run("--json-only")
     assert (RemediationAction.objects.count(), len(sent_tasks)) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipeline_health_json_only_in_a_real_process_prints_only_json_and_exits_2(
+    tmp_path: Path,
+) -> None:
+    """The contract as a shell sees it: stdout is one JSON document (logs go to stderr), and the
+    process exit status is the overall status's code."""
+    # given three failed sources (the exit-2 case above), committed for another process
+    _failed_toolost()
+    _critical_low_source("metaads", with_failures=True)
+    _critical_low_source("mailchimp", with_failures=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "BEDROT_REPORTS_DIR": str(tmp_path / "reports"),
+    }
+    # when run as a command (its clock is real: the data is older still, so still FAILED)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "pipeline_health", "--json-only", "--report"],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # then exit 2, stdout parses whole as the document, the logs went to stderr
+    assert done.returncode == 2, done.stderr[-2000:]
+    document = json.loads(done.stdout)
+    assert document["overall_status"] == "FAILED"
+    assert done.stdout.lstrip().startswith("{")
+    assert "health_checked overall=FAILED" in done.stderr
+    # and --report wrote the timestamped and latest files, JSON and HTML
+    names = sorted(path.name for path in (tmp_path / "reports" / "health").iterdir())
+    assert names[-2:] == ["latest.html", "latest.json"]
+    assert len(names) == 4

@@ -364,8 +364,9 @@ def test_revenue_platform_list_api_with_artist_and_empty_range(
 def test_revenue_artist_list_api_includes_unassigned(
     alice_client: Any, label: dict[str, object], django_assert_num_queries: Any
 ) -> None:
-    # 2 auth + 1 snapshot + 2 (grouped totals, artist x platform pairs)
-    with django_assert_num_queries(5):
+    # 2 auth + 1 snapshot + 2 (grouped totals, artist x platform pairs) + 2 for net revenue
+    # (artist x track x month slices, splits; no split, so no track history)
+    with django_assert_num_queries(7):
         response = alice_client.get("/api/revenue/artist")
 
     assert response.status_code == 200
@@ -376,6 +377,7 @@ def test_revenue_artist_list_api_includes_unassigned(
                 "revenue_usd": "6.75",
                 "units": 2000,
                 "line_count": 5,
+                "net_revenue_usd": "6.75",
                 "platforms": ["Apple Music", "Spotify", "YouTube"],
             },
             {
@@ -383,6 +385,7 @@ def test_revenue_artist_list_api_includes_unassigned(
                 "revenue_usd": "3.95",
                 "units": 1250,
                 "line_count": 4,
+                "net_revenue_usd": "3.95",
                 "platforms": ["Spotify", "YouTube"],
             },
             {
@@ -390,6 +393,7 @@ def test_revenue_artist_list_api_includes_unassigned(
                 "revenue_usd": "0.456789",
                 "units": 300,
                 "line_count": 1,
+                "net_revenue_usd": "0.456789",
                 "platforms": ["YouTube"],
             },
         ],
@@ -400,7 +404,7 @@ def test_revenue_artist_list_api_includes_unassigned(
 def test_revenue_artist_list_api_with_platform_filter(
     alice_client: Any, label: dict[str, object], django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = alice_client.get("/api/revenue/artist", {"platform": "YOUTUBE"})
 
     assert response.json() == {
@@ -410,6 +414,7 @@ def test_revenue_artist_list_api_with_platform_filter(
                 "revenue_usd": "0.75",
                 "units": 500,
                 "line_count": 1,
+                "net_revenue_usd": "0.75",
                 "platforms": ["YouTube"],
             },
             {
@@ -417,6 +422,7 @@ def test_revenue_artist_list_api_with_platform_filter(
                 "revenue_usd": "0.456789",
                 "units": 300,
                 "line_count": 1,
+                "net_revenue_usd": "0.456789",
                 "platforms": ["YouTube"],
             },
             {
@@ -424,6 +430,7 @@ def test_revenue_artist_list_api_with_platform_filter(
                 "revenue_usd": "-0.25",
                 "units": 0,
                 "line_count": 1,
+                "net_revenue_usd": "-0.25",
                 "platforms": ["YouTube"],
             },
         ],

@@ -7,16 +7,27 @@ Every request costs 2 auth queries and 1 warehouse snapshot query before its own
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
 from django.core.cache import cache
 
-from apps.kpis.models import Alert, AlertRule, Goal
+from apps.kpis.models import Alert, AlertRule, Goal, KpiSetting
 from apps.kpis.services import alerts_refresh
 from apps.kpis.tests.factories import label_activity_create, label_statements_create
+from apps.warehouse.models import (
+    AdPerformanceDaily,
+    Campaign,
+    EmailCampaign,
+    ListMonthly,
+    ListSnapshot,
+    SongStreamDaily,
+    Submission,
+    Track,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +45,14 @@ NEW_URLS = [
     "/api/streaming/growth",
     "/api/marketing/campaigns",
     "/api/marketing/artists",
+    "/api/marketing/releases",
+    "/api/marketing/submithub",
     "/api/audience/tiktok",
     "/api/audience/spotify",
     "/api/audience/linktree",
     "/api/audience/instagram",
     "/api/audience/youtube",
+    "/api/audience/mailchimp",
     "/api/audience/tiktok-lag?account=zonea0",
 ]
 
@@ -268,6 +282,25 @@ def test_revenue_track_api_shares_the_fee_by_the_selected_slice(
     ]
     # the fee was recouped in January, so February keeps 80 %
     assert february["results"][0]["net_revenue_usd"] == "2.24"
+
+
+def test_revenue_artist_api_adds_net_revenue_from_the_track_splits(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    body = _get(alice_client, "/api/revenue/artist")
+    apple = _get(alice_client, "/api/revenue/artist", {"platform": "Apple Music"})
+
+    # ZONE A0: 6.75 gross; THE SCALE passes on 3.10, THE SOURCE takes back 0.125 (its
+    # negative February line is split 50 %): 6.75 - 3.10 + 0.125 = 3.775
+    assert [(r["artist"], r["revenue_usd"], r["net_revenue_usd"]) for r in body["results"]] == [
+        ("ZONE A0", "6.75", "3.775"),
+        ("PIG1987", "3.95", "3.95"),
+        ("(unassigned)", "0.456789", "0.456789"),
+    ]
+    # the same slice as the track view: Apple Music's share of THE SCALE's fee month
+    assert [(r["artist"], r["net_revenue_usd"]) for r in apple["results"]] == [
+        ("ZONE A0", "0.551489361702")
+    ]
 
 
 def test_revenue_distributor_and_territory_apis(
@@ -528,6 +561,236 @@ def test_marketing_artist_api_returns_roas(alice_client: Any, warehouse: dict[st
 
 
 # --- audience -----------------------------------------------------------------------------------
+
+
+def _scale_campaign(warehouse: dict[str, object]) -> None:
+    """ZONE A0 - THE SCALE - FANS: 2.00 on 2025-02-10 and 3.00 on 2025-02-14."""
+    fans = Campaign.objects.create(
+        external_id="333",
+        name="ZONE A0 - THE SCALE - FANS",
+        artist=warehouse["zone"],
+        track=warehouse["scale"],
+        targeting="FANS",
+    )
+    for day, spend in [(date(2025, 2, 10), "2.00"), (date(2025, 2, 14), "3.00")]:
+        AdPerformanceDaily.objects.create(
+            date=day, campaign=fans, grain="campaign", spend_usd=Decimal(spend)
+        )
+
+
+def _submission(key: str, track: Any, title: str, status: str, day: date, **fields: Any) -> None:
+    Submission.objects.create(
+        submission_key=key,
+        submitted_on=day,
+        track=track,
+        artist=track.artist if track else None,
+        track_title=title,
+        artist_name=track.artist.name if track else "someone",
+        status=status,
+        **fields,
+    )
+
+
+def test_marketing_release_api_attributes_revenue_per_track(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    _scale_campaign(warehouse)
+    renegade = Track.objects.get(title="RENEGADE PIPELINE")
+    for day, streams in [(date(2025, 6, 1), 100), (date(2025, 6, 30), 50), (date(2025, 7, 1), 9)]:
+        SongStreamDaily.objects.create(
+            account="pig1987", song_key="renegade", date=day, track=renegade, streams=streams
+        )
+    _submission("s1", renegade, "Renegade Pipeline", "approved", date(2025, 6, 10), cost_usd=3)
+    _submission("s2", renegade, "Renegade Pipeline", "declined", date(2025, 7, 5), cost_usd=1)
+
+    body = _get(alice_client, "/api/marketing/releases")
+
+    # Reported sale months: 2025-01 and 2025-02 only. RENEGADE PIPELINE (3.95 over those two
+    # months) spends on 06-01 and 06-02: attribution 06-01..06-30 and baseline 05-02..05-31 use
+    # its run-rate (2.35 + 1.60) / 2 = 1.975 a month, pro-rated: June 1.975, May 30/31 of it.
+    # THE SCALE spends 02-10 and 02-14: attribution 02-10..03-14 = 19/28 of February's 2.80 +
+    # 14/31 of March's run-rate (4.70 + 2.80) / 2; baseline 01-08..02-09 = 24/31 of 4.70 +
+    # 9/28 of 2.80. IWARY's campaign has no track: artist level only.
+    assert body == {
+        "window_days": 28,
+        "results": [
+            {
+                "track": "RENEGADE PIPELINE",
+                "artist": "PIG1987",
+                "campaigns": ["PIG1987 - RENEGADE PIPELINE - BROAD"],
+                "spend_usd": "15.50",
+                "attribution_start": "2025-06-01",
+                "attribution_end": "2025-06-30",
+                "attributed_revenue_usd": "1.975",
+                "baseline_revenue_usd": "1.911290322581",
+                "roas": 0.127419,
+                "incremental_roas": 0.00411,
+                "status": "provisional",
+                "s4a_streams": 150,
+                "cost_per_stream_usd": "0.103333333333",
+                "other_promo_usd": "3.00",
+            },
+            {
+                "track": "THE SCALE",
+                "artist": "ZONE A0",
+                "campaigns": ["ZONE A0 - THE SCALE - FANS"],
+                "spend_usd": "5.00",
+                "attribution_start": "2025-02-10",
+                "attribution_end": "2025-03-14",
+                "attributed_revenue_usd": "3.593548387097",
+                "baseline_revenue_usd": "4.538709677419",
+                "roas": 0.71871,
+                "incremental_roas": -0.189032,
+                "status": "provisional",
+                "s4a_streams": None,
+                "cost_per_stream_usd": None,
+                "other_promo_usd": "0.00",
+            },
+        ],
+        "as_of": AS_OF,
+    }
+
+
+def test_marketing_release_api_window_parameter_and_default(
+    alice_client: Any, warehouse: dict[str, object], frozen_today: Any
+) -> None:
+    _scale_campaign(warehouse)
+
+    none = _get(alice_client, "/api/marketing/releases", {"window": "0", "artist": "ZONE A0"})
+    KpiSetting.objects.filter(name="attribution_window_days").update(value=0)
+    KpiSetting.objects.get(name="attribution_window_days").save()  # an admin edit
+    default = _get(alice_client, "/api/marketing/releases", {"artist": "ZONE A0"})
+    bad = alice_client.get("/api/marketing/releases", {"window": "14"})
+
+    # window 0: 02-10..02-14 and 02-05..02-09, both 5/28 of February's 2.80, all reported
+    expected = {
+        "window_days": 0,
+        "results": [
+            {
+                "track": "THE SCALE",
+                "artist": "ZONE A0",
+                "campaigns": ["ZONE A0 - THE SCALE - FANS"],
+                "spend_usd": "5.00",
+                "attribution_start": "2025-02-10",
+                "attribution_end": "2025-02-14",
+                "attributed_revenue_usd": "0.50",
+                "baseline_revenue_usd": "0.50",
+                "roas": 0.1,
+                "incremental_roas": 0.0,
+                "status": "final",
+                "s4a_streams": None,
+                "cost_per_stream_usd": None,
+                "other_promo_usd": "0.00",
+            }
+        ],
+        "as_of": AS_OF,
+    }
+    assert none == expected
+    assert default == expected
+    assert bad.status_code == 400
+    assert bad.json() == {"window": ['"14" is not a valid choice.']}
+
+
+def test_marketing_submithub_api_sums_outcomes_per_track(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    renegade = Track.objects.get(title="RENEGADE PIPELINE")
+    _submission("s1", renegade, "Renegade", "approved", date(2025, 6, 10), shares=2, cost_usd=3)
+    _submission("s2", renegade, "Renegade", "declined", date(2025, 7, 5), shares=0, cost_usd=1)
+    _submission("s3", renegade, "Renegade", "pending", date(2025, 7, 6), cost_usd=1)
+    _submission("s4", None, "New Song", "approved", date(2025, 6, 3), shares=0, cost_usd=2)
+
+    body = _get(alice_client, "/api/marketing/submithub")
+    july = _get(alice_client, "/api/marketing/submithub", {"start": "2025-07-01"})
+
+    # approval rate: approved / submissions with an outcome (the pending one is not judged)
+    assert body == {
+        "results": [
+            {
+                "track": "RENEGADE PIPELINE",
+                "artist": "PIG1987",
+                "submissions": 3,
+                "approved": 1,
+                "approval_rate": 0.5,
+                "shares": 2,
+                "cost_usd": "5.00",
+                "cost_per_share_usd": "2.50",
+            },
+            {
+                "track": "New Song",
+                "artist": "someone",
+                "submissions": 1,
+                "approved": 1,
+                "approval_rate": 1.0,
+                "shares": 0,
+                "cost_usd": "2.00",
+                "cost_per_share_usd": "0.00",
+            },
+        ],
+        "as_of": AS_OF,
+    }
+    assert [(r["submissions"], r["approval_rate"], r["cost_usd"]) for r in july["results"]] == [
+        (2, 0.0, "2.00")
+    ]
+
+
+def test_audience_mailchimp_api_sums_campaigns_and_takes_the_latest_members(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    for key, sent_on, opens, clicks, unsubscribed in [
+        ("c1", datetime(2025, 6, 5, 15, 0, tzinfo=UTC), 250, 40, 3),
+        ("c2", datetime(2025, 7, 2, 15, 0, tzinfo=UTC), 150, 10, 1),
+    ]:
+        EmailCampaign.objects.create(
+            campaign_id=key,
+            list_id="L1",
+            send_time=sent_on,
+            emails_sent=1000,
+            unique_opens=opens,
+            unique_clicks=clicks,
+            unsubscribed=unsubscribed,
+        )
+    ListMonthly.objects.create(list_id="L1", month=date(2025, 6, 1), subscribed=20)
+    ListMonthly.objects.create(list_id="L1", month=date(2025, 7, 1), subscribed=5)
+    ListSnapshot.objects.create(list_id="L1", captured_on=date(2025, 6, 30), member_count=1200)
+    ListSnapshot.objects.create(list_id="L1", captured_on=date(2025, 7, 15), member_count=1210)
+
+    body = _get(alice_client, "/api/audience/mailchimp")
+    june = _get(
+        alice_client, "/api/audience/mailchimp", {"start": "2025-06-01", "end": "2025-06-30"}
+    )
+
+    assert body == {
+        "results": [
+            {
+                "list_id": "L1",
+                "campaigns": 2,
+                "emails_sent": 2000,
+                "unique_opens": 400,
+                "unique_clicks": 50,
+                "unsubscribed": 4,
+                "open_rate": 0.2,
+                "click_rate": 0.025,
+                "subscribed": 25,
+                "members": 1210,
+                "members_on": "2025-07-15",
+            }
+        ],
+        "as_of": AS_OF,
+    }
+    assert june["results"][0] == {
+        "list_id": "L1",
+        "campaigns": 1,
+        "emails_sent": 1000,
+        "unique_opens": 250,
+        "unique_clicks": 40,
+        "unsubscribed": 3,
+        "open_rate": 0.25,
+        "click_rate": 0.04,
+        "subscribed": 20,
+        "members": 1200,
+        "members_on": "2025-06-30",
+    }
 
 
 def test_audience_tiktok_api_sums_and_takes_the_latest_followers(

@@ -380,3 +380,72 @@ def test_delay_distribution_of_nothing() -> None:
     frame = pd.DataFrame(columns=list(calculations.DELAY_COLUMNS))
 
     assert calculations.delay_distribution(frame) == DelayDistribution(None, None, [], [])
+
+
+# --- spike and drop alerts (SPEC 5.3.6) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latest", "floor", "expected"),
+    [
+        # baseline 100/110 x 14: median 105, MAD 5; z = 0.6745 * (x - 105) / 5
+        (130.0, 10.0, None),  # z = 3.37 < 3.5
+        (131.0, 10.0, (26.0, 3.5074)),  # z = 3.5074: fires
+        (131.0, 26.0, None),  # but not over a 26 floor
+        (20.0, 50.0, (-85.0, -11.4665)),  # a drop
+    ],
+)
+def test_robust_anomaly_needs_the_z_score_and_the_floor(
+    latest: float, floor: float, expected: tuple[float, float] | None
+) -> None:
+    anomaly = calculations.robust_anomaly(
+        [100.0, 110.0] * 14 + [latest], z_threshold=3.5, floor=floor
+    )
+
+    if expected is None:
+        assert anomaly is None
+    else:
+        assert anomaly is not None
+        assert (anomaly.median, anomaly.change, round(anomaly.z_score, 4)) == (105.0, *expected)
+
+
+def test_robust_anomaly_needs_28_previous_points_and_handles_a_flat_baseline() -> None:
+    assert calculations.robust_anomaly([5.0] * 28, z_threshold=3.5, floor=0) is None
+    flat = calculations.robust_anomaly([5.0] * 28 + [6.0], z_threshold=3.5, floor=0)
+    assert flat is not None
+    assert flat.z_score == float("inf")
+    assert calculations.robust_anomaly([5.0] * 29, z_threshold=3.5, floor=0) is None
+
+
+# --- ROAS per release (SPEC 5.3.4) ---------------------------------------------------------------
+
+
+def test_release_attribution_prorates_and_uses_the_run_rate_for_unreported_months() -> None:
+    jan, feb, mar = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
+    monthly = {jan: Decimal("4.70"), feb: Decimal("2.80"), mar: Decimal("0.10")}
+
+    result = calculations.release_attribution(
+        monthly, reported={jan, feb}, first_spend=date(2025, 2, 10),
+        last_spend=date(2025, 2, 14), window_days=28,
+    )  # fmt: skip
+
+    # 02-10..03-14: 19/28 of 2.80 + 14/31 of March's run-rate (4.70 + 2.80) / 2, never the
+    # 0.10 reported so far; baseline 01-08..02-09: 24/31 of 4.70 + 9/28 of 2.80
+    assert (result.start, result.end, result.is_final) == (
+        date(2025, 2, 10),
+        date(2025, 3, 14),
+        False,
+    )
+    assert calculations.money(result.attributed) == calculations.money(
+        Decimal("1.9") + Decimal("3.75") * 14 / 31
+    )
+    assert calculations.money(result.baseline) == calculations.money(
+        Decimal("4.70") * 24 / 31 + Decimal("0.9")
+    )
+
+
+def test_track_month_revenue_without_a_basis_is_zero_and_provisional() -> None:
+    assert calculations.track_month_revenue({}, date(2025, 1, 1), reported=set()) == (
+        Decimal(0),
+        False,
+    )

@@ -12,7 +12,9 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from apps.health.groups import health_status_group
 from apps.kpis.consumers import CLOSE_FORBIDDEN, DashboardConsumer
+from apps.kpis.groups import kpi_alerts_group
 from apps.lake.groups import lake_files_group
 from apps.warehouse.groups import warehouse_loads_group
 from apps.warehouse.models import WarehouseLoad
@@ -117,6 +119,37 @@ def test_dashboard_consumer_forwards_lake_file_updated(alice: Any) -> None:
         return event
 
     assert async_to_sync(scenario)() == {"type": "lake_file_updated", "file": file}
+
+
+@pytest.mark.parametrize(
+    ("group", "message", "forwarded"),
+    [
+        (
+            health_status_group(),
+            {"type": "health_changed", "overall_status": "degraded", "scores": {"tiktok": 70}},
+            {"type": "health_changed", "overall_status": "degraded", "scores": {"tiktok": 70}},
+        ),
+        (
+            kpi_alerts_group(),
+            {"type": "alerts.changed", "created": 2, "changed": 1},
+            {"type": "alerts_changed", "created": 2, "changed": 1},
+        ),
+    ],
+    ids=["health", "alerts"],
+)
+def test_dashboard_consumer_forwards_health_and_alert_changes(
+    alice: Any, group: str, message: dict[str, Any], forwarded: dict[str, Any]
+) -> None:
+    async def scenario() -> Any:
+        communicator = _consumer_communicator(alice)
+        await communicator.connect()
+        await communicator.receive_json_from()
+        await get_channel_layer().group_send(group, message)
+        event = await communicator.receive_json_from()
+        await communicator.disconnect()
+        return event
+
+    assert async_to_sync(scenario)() == forwarded
 
 
 def test_dashboard_consumer_ignores_client_messages(alice: Any) -> None:

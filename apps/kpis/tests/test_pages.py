@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.core.cache import cache
 from apps.kpis.models import Alert, Goal
 from apps.kpis.tests.factories import PlatformFactory, StatementLineFactory
 from apps.kpis.tests.page_warehouse import page_warehouse_create
+from apps.warehouse.models import EmailCampaign, ListSnapshot, Submission, Track
 
 pytestmark = pytest.mark.django_db
 
@@ -347,6 +348,61 @@ def test_marketing_page_shows_campaign_rates_and_roas(
     assert _section(html, "table-artists").endswith("ZONE A0 15.50 1,500 25 6.75 0.44x")
 
 
+def test_marketing_page_shows_release_roas_with_a_window_selector(
+    alice_client: Any, warehouse: dict[str, Any], frozen_today: Any
+) -> None:
+    html = alice_client.get("/marketing/?artist=ZONE+A0").content.decode()
+    none = alice_client.get("/marketing/?artist=ZONE+A0&window=0", **HTMX).content.decode()
+
+    # THE SCALE spends 06-29 and 06-30. Only 2025-01 and 2025-02 are reported, so May, June and
+    # July use its run-rate (4.70 + 2.80) / 2 = 3.75 a month. 28 days: 06-29..07-28 = 2/30 +
+    # 28/31 of it = 3.64; baseline 05-30..06-28 = 2/31 + 28/30 of it = 3.74.
+    assert _section(html, "table-releases").endswith(
+        "THE SCALE ZONE A0 ZONE A0 - THE SCALE - US 18-34 15.50 2025-06-29 2025-07-28 3.64 3.74 "
+        "0.23x -0.01x provisional — — 0.00"
+    )
+    assert '<option value="28" selected>28 days</option>' in html
+    assert '<input type="hidden" name="artist" value="ZONE A0">' in html
+    # 0 days: 06-29..06-30 and 06-27..06-28, both 2/30 of 3.75
+    assert _section(none, "table-releases").startswith("ROAS per release, 0-day attribution")
+    assert _section(none, "table-releases").endswith(
+        "15.50 2025-06-29 2025-06-30 0.25 0.25 0.02x 0.00x provisional — — 0.00"
+    )
+    assert '<option value="0" selected>0 days</option>' in none
+
+
+def test_marketing_page_shows_submithub_and_audience_page_mailchimp(
+    alice_client: Any, warehouse: dict[str, Any], frozen_today: Any
+) -> None:
+    Submission.objects.create(
+        submission_key="s1", submitted_on=date(2025, 6, 1), track_title="The Scale",
+        track=Track.objects.get(title="THE SCALE"), artist=warehouse["zone"],
+        status="approved", shares=4, cost_usd=Decimal("3.00"),
+    )  # fmt: skip
+    Submission.objects.create(
+        submission_key="s2", submitted_on=date(2025, 6, 2), track_title="The Scale",
+        track=Track.objects.get(title="THE SCALE"), artist=warehouse["zone"],
+        status="declined", shares=0, cost_usd=Decimal("1.00"),
+    )  # fmt: skip
+    EmailCampaign.objects.create(
+        campaign_id="c1", list_id="L1", send_time=datetime(2025, 6, 5, tzinfo=UTC),
+        emails_sent=800, unique_opens=200, unique_clicks=20, unsubscribed=2,
+    )  # fmt: skip
+    ListSnapshot.objects.create(list_id="L1", captured_on=date(2025, 6, 30), member_count=900)
+
+    marketing = alice_client.get("/marketing/").content.decode()
+    audience = alice_client.get("/audience/").content.decode()
+
+    # 1 of 2 approved, 4.00 over 4 shares
+    assert _section(marketing, "table-submithub").endswith(
+        "THE SCALE ZONE A0 2 1 50.0 % 4 4.00 1.00"
+    )
+    # 200 / 800 opens, 20 / 800 clicks
+    assert _section(audience, "table-mailchimp").endswith(
+        "L1 1 800 200 25.0 % 20 2.5 % 2 0 900 2025-06-30"
+    )
+
+
 def test_marketing_csv_writes_rates_as_fractions(
     alice_client: Any, warehouse: dict[str, Any], frozen_today: Any
 ) -> None:
@@ -468,7 +524,8 @@ def test_every_fragment_refreshes_itself_live(
     sections = re.findall(r"<section id=\"[^\"]+\"[^>]*>", html)
     assert sections
     for tag in sections:
-        assert 'hx-trigger="bedrot:refresh"' in tag, tag
+        # plus, for alert lists and cards, the alert announcements
+        assert re.search(r'hx-trigger="bedrot:refresh(, bedrot:alerts-changed from:body)?"', tag)
         assert "data-datasets=" in tag, tag
         assert 'hx-swap="outerHTML"' in tag, tag
         assert re.search(r'hx-get="' + re.escape(url) + r"\?fragment=\w+", tag), tag

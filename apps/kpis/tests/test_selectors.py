@@ -115,6 +115,7 @@ def test_revenue_by_artist_list_for_the_unassigned_bucket(label: dict[str, Any])
             units=300,
             line_count=1,
             platforms=["YouTube"],
+            net_revenue_usd=Decimal("0.456789"),
         )
     ]
 

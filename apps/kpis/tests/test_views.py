@@ -64,8 +64,9 @@ def test_dashboard_page_shows_the_revenue_kpis(
     alice_client: Any, label: dict[str, Any], frozen_today: Any, django_assert_num_queries: Any
 ) -> None:
     # 2 auth + 1 snapshot + 4 summary + 2 platforms/artists + 2 monthly + track, distributor,
-    # territory tables + 2 lines page (count, rows) + 1 review flags + 3 filter choices
-    with django_assert_num_queries(24):
+    # territory tables + 2 lines page (count, rows) + 1 review flags + 3 filter choices + 2 net
+    # revenue per artist (artist x track slices, splits)
+    with django_assert_num_queries(26):
         response = alice_client.get("/revenue/")
 
     html = response.content.decode()
@@ -115,8 +116,9 @@ def test_dashboard_page_wires_the_live_updates_and_has_no_inline_script(
         tag = re.search(rf'<[a-z]+ id="{element_id}"[^>]*>', html)
         assert tag, element_id
         assert f'hx-get="/revenue/?fragment={fragment}&amp;platform=Spotify"' in tag.group(0)
-        # live.js sends bedrot:refresh to the fragments whose datasets were loaded
-        assert 'hx-trigger="bedrot:refresh"' in tag.group(0)
+        # live.js sends bedrot:refresh to the fragments whose datasets were loaded (the cards
+        # also hear of new alerts)
+        assert re.search(r'hx-trigger="bedrot:refresh(, bedrot:alerts-changed from:body)?"', tag[0])
         assert f'data-datasets="{datasets}"' in tag.group(0)
         assert 'hx-swap="outerHTML"' in tag.group(0)
     as_of = re.search(r'<span id="as-of"[^>]*>', html)

@@ -4,8 +4,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from apps.lake.models import LakeFile
+from apps.lake.storage import lake_storage
 from apps.warehouse.services import ingest_path
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def test_lake_file_list_api_projects_the_lineage_without_server_paths(alice_clie
         "_unrecognised",
         "quarantine",
         "quarantined",
-        "source not recognised; pass --source",
+        "content does not match .tsv (looks like a PNG image)",
     )
     loaded = LakeFile.objects.get(pk=accepted.lake_file_id)
     assert second == {
@@ -43,6 +45,9 @@ def test_lake_file_list_api_projects_the_lineage_without_server_paths(alice_clie
         "kind": "bank_statement",
         "parser_version": "1",
         "schema_drift": "",
+        "is_dismissed": False,
+        "dismissed_at": None,
+        "dismissal_note": "",
     }
     assert "/" not in str(body).replace("https://", "")  # no server path is exposed
 
@@ -76,3 +81,55 @@ def test_lake_file_rejection_list_api_names_row_column_and_reason(
         ]
     }
     assert alice_client.get("/api/lake/files/999999/rejections").status_code == 404
+
+
+def test_lake_file_dismiss_api_sets_a_quarantined_file_aside_once(
+    alice_client: Any, alice: Any
+) -> None:
+    # given a quarantined file
+    rejected = ingest_path(path=FIXTURES / "not_a_statement.tsv")
+    url = f"/api/lake/files/{rejected.lake_file_id}/dismiss"
+
+    # when staff dismiss it with a note, then again with another note
+    first = alice_client.post(url, {"note": "  test export, not a statement "})
+    second = alice_client.post(url, {"note": "again"})
+
+    # then it is dismissed once (the first review stays), still quarantined, bytes kept
+    lake_file = LakeFile.objects.get(pk=rejected.lake_file_id)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert {key: first.json()[key] for key in ("status", "is_dismissed", "dismissal_note")} == {
+        "status": "quarantined",
+        "is_dismissed": True,
+        "dismissal_note": "test export, not a statement",
+    }
+    assert second.json()["dismissal_note"] == "test export, not a statement"
+    assert (lake_file.dismissed_by, lake_file_exists(lake_file.raw_key)) == (alice, True)
+    listed = alice_client.get("/api/lake/files?status=quarantined").json()["results"]
+    assert [(row["id"], row["is_dismissed"]) for row in listed] == [(lake_file.pk, True)]
+
+
+def lake_file_exists(key: str) -> bool:
+    return bool(key) and lake_storage().exists(key)
+
+
+def test_lake_file_dismiss_api_refuses_bad_input_and_non_staff(alice_client: Any, bob: Any) -> None:
+    accepted = ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    rejected = ingest_path(path=FIXTURES / "not_a_statement.tsv")
+    url = f"/api/lake/files/{rejected.lake_file_id}/dismiss"
+    # a loaded file cannot be dismissed; a note past 500 characters is a field error
+    loaded = alice_client.post(f"/api/lake/files/{accepted.lake_file_id}/dismiss", {})
+    assert (loaded.status_code, loaded.json()) == (
+        400,
+        {
+            "code": "invalid_input",
+            "detail": f"file {accepted.lake_file_id} is loaded; "
+            "only a quarantined file can be dismissed",
+        },
+    )
+    long_note = alice_client.post(url, {"note": "x" * 501})
+    assert (long_note.status_code, list(long_note.json())) == (400, ["note"])
+    assert alice_client.post("/api/lake/files/999/dismiss", {}).status_code == 404
+    bob_client = Client()
+    bob_client.force_login(bob)
+    assert (Client().post(url, {}).status_code, bob_client.post(url, {}).status_code) == (401, 403)
+    assert LakeFile.objects.get(pk=rejected.lake_file_id).dismissed_at is None

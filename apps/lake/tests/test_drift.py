@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
+from apps.kpis.models import Alert
+from apps.kpis.services import alerts_refresh
 from apps.lake.models import FileStatus, LakeFile
+from apps.sources.connectors.spotify.connector import SpotifyConnector
 from apps.sources.connectors.spotify.samples import audience_timeline_csv
 from apps.warehouse.services import ingest_path
 
@@ -89,4 +94,60 @@ def test_columns_dropped_by_the_export_are_listed_as_missing(tmp_path: Path) -> 
     assert second.schema_drift["emptied_columns"] == [
         "spotify_audience_daily.playlist_adds",
         "spotify_audience_daily.saves",
+    ]
+
+
+def _drift_alerts() -> list[tuple[str, str, str, str]]:
+    alerts_refresh()
+    return [
+        (alert.type, alert.severity, alert.subject, alert.message)
+        for alert in Alert.objects.filter(type=Alert.Type.DATA_QUALITY).order_by("pk")
+    ]
+
+
+def test_a_drifted_file_raises_one_data_quality_alert_even_when_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a timeline with playlist adds and saves, then one that renamed `saves`
+    first = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+    assert _drift_alerts() == []
+    renamed = audience_timeline_csv(first_day=date(2025, 1, 4), days=3).replace(
+        b",saves\n", b",library saves\n", 1
+    )
+    second = _ingest(tmp_path, renamed, "b")
+
+    # then one warning names the file and what drifted
+    expected = [
+        (
+            "data_quality",
+            "warning",
+            f"schema_changed spotify/{second.kind}",
+            f"{TIMELINE_NAME} (spotify/{second.kind}): schema drift vs file {first.pk}: "
+            "renamed: saves -> library saves; now empty: spotify_audience_daily.saves",
+        )
+    ]
+    assert _drift_alerts() == expected
+
+    # when the file is re-staged under a newer parser (same drift), no second alert appears
+    monkeypatch.setattr(SpotifyConnector, "parser_version", "2")
+    call_command("replay", "--file", str(second.pk), stdout=StringIO())
+    assert LakeFile.objects.get(pk=second.pk).parser_version == "2"
+    assert _drift_alerts() == expected
+
+
+def test_a_new_column_alone_is_an_info_alert(tmp_path: Path) -> None:
+    # given a timeline without playlist adds and saves, then one that has them
+    first = _ingest(
+        tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3, has_saves=False), "a"
+    )
+    second = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 4), days=3), "b")
+
+    # then the new columns are accepted and reported as information
+    assert second.status == FileStatus.LOADED
+    assert [(severity, message) for _, severity, _, message in _drift_alerts()] == [
+        (
+            "info",
+            f"{TIMELINE_NAME} (spotify/{second.kind}): schema drift vs file {first.pk}: "
+            "new: playlist adds, saves",
+        )
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -16,7 +17,8 @@ from apps.lake.curated import curated_partitions
 from apps.lake.models import CuratedDataset, FileStatus, LakeFile, Zone
 from apps.sources.connectors.base import ParsedFile, Payload, RowError
 from apps.sources.connectors.distrokid.connector import DistroKidConnector
-from apps.warehouse.models import StatementLine, WarehouseLoad
+from apps.sources.connectors.toolost.connector import TooLostConnector
+from apps.warehouse.models import DailyStream, StatementLine, WarehouseLoad
 from apps.warehouse.services import ingest_path
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,7 @@ def test_replay_under_a_newer_parser_reloads_the_changes_once(
     # then 1 key changed and 1 removed, curated holds 4 lines with the new value, reloaded once
     assert first.splitlines()[0] == (
         f"file {outcome.lake_file_id}: changed parser v1 -> v2 statement_lines: +0 ~1 -1"
+        " warehouse: -1"
     )
     earnings = _curated_earnings()
     assert (len(earnings), earnings[2], 6 in earnings) == (4, "3.00", False)
@@ -106,16 +109,20 @@ def test_replay_under_a_newer_parser_reloads_the_changes_once(
     )
     assert (lake_file.rows_in, lake_file.rows_out, lake_file.rows_rejected) == (5, 4, 1)
     assert lake_file.staging_key.endswith("/v2")
-    assert [entry["datasets"] for entry in lake_file.replays] == [
-        {"statement_lines": {"added": 0, "changed": 1, "removed": 1}}
+    assert [(entry["datasets"], entry["warehouse_removed"]) for entry in lake_file.replays] == [
+        (
+            {"statement_lines": {"added": 0, "changed": 1, "removed": 1}},
+            {"warehouse.StatementLine": 1},
+        )
     ]
     assert WarehouseLoad.objects.count() == loads + 1
-    # the restated line reached the warehouse (the removed key stays there: loads only upsert)
-    warehouse_earnings = set(StatementLine.objects.values_list("earnings_usd", flat=True))
-    assert (Decimal("3.00") in warehouse_earnings, Decimal("2.88") in warehouse_earnings) == (
-        True,
-        False,
-    )
+    # the restated line reached the warehouse and the removed line (0.69) left it
+    assert sorted(StatementLine.objects.values_list("earnings_usd", flat=True)) == [
+        Decimal("-0.15"),
+        Decimal("0.35"),
+        Decimal("1.77"),
+        Decimal("3.00"),
+    ]
 
     # when replayed a second time with the same parser
     version = CuratedDataset.objects.get(name="statement_lines").version
@@ -181,3 +188,105 @@ def test_replay_under_a_newer_parser_with_the_same_rows_records_the_version_only
     )
     assert CuratedDataset.objects.get(name="statement_lines").version == version
     assert WarehouseLoad.objects.count() == loads
+
+
+def _warehouse_statements() -> tuple[int, Decimal]:
+    lines = StatementLine.objects.all()
+    return lines.count(), sum((line.earnings_usd for line in lines), Decimal(0))
+
+
+def test_replay_retraction_matches_a_rebuild_and_a_second_replay_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given two statements: the small one (5 lines, 5.54 USD) and one more loaded beside it
+    small = ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    ingest_path(path=FIXTURES / "dk_legacy_small.tsv")
+    before_count, before_total = _warehouse_statements()
+
+    # when parser v2 restates line 2 (+0.12) and stops yielding line 6 (0.69) of the small one
+    monkeypatch.setattr(DistroKidConnector, "parser_version", "2")
+    monkeypatch.setattr(DistroKidConnector, "parse", _parser_v2)
+    output = _replay("--file", str(small.lake_file_id))
+
+    # then exactly one warehouse line left, and the other statement's lines are untouched
+    assert output.splitlines()[0].endswith("statement_lines: +0 ~1 -1 warehouse: -1")
+    assert _warehouse_statements() == (
+        before_count - 1,
+        before_total + Decimal("0.12") - Decimal("0.69"),
+    )
+    after = _warehouse_statements()
+
+    # when replayed again, then rebuilt from curated
+    again = _replay("--file", str(small.lake_file_id))
+    call_command("rebuild_warehouse", stdout=StringIO())
+
+    # then neither brings the line back nor changes any number
+    assert again.splitlines()[0] == f"file {small.lake_file_id}: unchanged"
+    assert _warehouse_statements() == after
+
+
+def _toolost_streams(path: Path, days: dict[str, int]) -> Path:
+    rows = ",".join(f'{{"date":"{day}","streams":"{count}"}}' for day, count in days.items())
+    path.write_text(f'{{"streams":[{rows}],"discovery":[]}}')
+    return path
+
+
+def _daily_streams() -> dict[str, tuple[int, int]]:
+    """ISO day -> (streams, source file) of the warehouse's daily TooLost Spotify streams."""
+    return {
+        row.date.isoformat(): (row.streams, row.source_file_id)
+        for row in DailyStream.objects.order_by("date")
+    }
+
+
+def test_replay_retracts_only_the_days_the_replayed_file_still_owns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given an older export of 1-4 Feb and a newer one of 3-5 Feb (newer values win 3 and 4 Feb)
+    older = ingest_path(
+        path=_toolost_streams(
+            tmp_path / "older.json",
+            {"2025-02-01": 10, "2025-02-02": 20, "2025-02-03": 30, "2025-02-04": 40},
+        ),
+        source_id="toolost",
+    )
+    newer = ingest_path(
+        path=_toolost_streams(
+            tmp_path / "newer.json", {"2025-02-03": 33, "2025-02-04": 44, "2025-02-05": 55}
+        ),
+        source_id="toolost",
+    )
+    assert _daily_streams() == {
+        "2025-02-01": (10, older.lake_file_id),
+        "2025-02-02": (20, older.lake_file_id),
+        "2025-02-03": (33, newer.lake_file_id),
+        "2025-02-04": (44, newer.lake_file_id),
+        "2025-02-05": (55, newer.lake_file_id),
+    }
+
+    # when a fixed parser no longer yields 2 Feb (its own day) nor 3 Feb (the newer file's day)
+    original = TooLostConnector.parse
+
+    def without_days(self: TooLostConnector, payload: Payload) -> ParsedFile:
+        parsed = original(self, payload)
+        table = parsed.tables["streams_daily"]
+        gone = pa.array([date(2025, 2, 2), date(2025, 2, 3)], pa.date32())
+        kept = table.filter(pc.invert(pc.is_in(table.column("date"), gone)))
+        return dataclasses.replace(parsed, tables={**parsed.tables, "streams_daily": kept})
+
+    monkeypatch.setattr(TooLostConnector, "parse", without_days)
+    output = _replay("--file", str(older.lake_file_id))
+
+    # then only 2 Feb leaves the warehouse; 3 Feb belongs to the newer export and stays
+    assert output.splitlines()[0].endswith("warehouse: -1")
+    expected = {
+        "2025-02-01": (10, older.lake_file_id),
+        "2025-02-03": (33, newer.lake_file_id),
+        "2025-02-04": (44, newer.lake_file_id),
+        "2025-02-05": (55, newer.lake_file_id),
+    }
+    assert _daily_streams() == expected
+
+    # and a rebuild from curated gives the same days
+    call_command("rebuild_warehouse", stdout=StringIO())
+    assert _daily_streams() == expected

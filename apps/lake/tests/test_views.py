@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils.html import escape
 
 from apps.lake.models import LakeFile
+from apps.sources.connectors.base import FileRejected, ParsedFile, Payload
+from apps.sources.connectors.distrokid.connector import DistroKidConnector
 from apps.sources.connectors.distrokid.samples import statement_bytes
 from apps.sources.connectors.spotify.samples import songs_summary_csv
+from apps.warehouse.models import StatementLine
 from apps.warehouse.services import ingest_path
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +120,73 @@ def test_curated_datasets_list_versions_and_preview_100_rows(
     assert (preview.version, len(preview.rows)) == (1, 100)
     assert "earnings_usd" in preview.columns
     assert alice_client.get("/lake/datasets/nothing/").status_code == 404
+
+
+def test_dismiss_button_sets_a_quarantined_file_aside_and_the_page_shows_it(
+    alice_client: Any, alice: Any
+) -> None:
+    # given a quarantined file and a loaded one
+    rejected = ingest_path(path=FIXTURES / "not_a_statement.tsv")
+    loaded = ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    page = alice_client.get("/lake/").content.decode()
+    assert page.count('action="/lake/files/') == 2  # dismiss + reprocess, quarantined row only
+
+    # when staff dismiss the quarantined one from the lake page
+    response = alice_client.post(
+        f"/lake/files/{rejected.lake_file_id}/dismiss/", {"note": "stray export"}
+    )
+
+    # then they come back to the quarantined files, which show the review and no buttons
+    assert (response.status_code, response["Location"]) == (302, "/lake/?status=quarantined")
+    lake_file = LakeFile.objects.get(pk=rejected.lake_file_id)
+    assert (lake_file.status, lake_file.dismissed_by, lake_file.dismissal_note) == (
+        "quarantined",
+        alice,
+        "stray export",
+    )
+    page = alice_client.get("/lake/?status=quarantined").content.decode()
+    assert f"dismissed {lake_file.dismissed_at:%Y-%m-%d}: stray export" in page
+    assert "Dismiss</button>" not in page
+    assert f"File {lake_file.pk} dismissed; its raw copy is kept." in page
+    # and a loaded file cannot be dismissed: the page says why and nothing changes
+    alice_client.post(f"/lake/files/{loaded.lake_file_id}/dismiss/", {"next": "file"})
+    detail = alice_client.get(f"/lake/files/{loaded.lake_file_id}/").content.decode()
+    assert "only a quarantined file can be dismissed" in detail
+    assert LakeFile.objects.get(pk=loaded.lake_file_id).dismissed_at is None
+
+
+def test_dismiss_refuses_get_non_staff_and_an_overlong_note(alice_client: Any, bob: Any) -> None:
+    rejected = ingest_path(path=FIXTURES / "not_a_statement.tsv")
+    url = f"/lake/files/{rejected.lake_file_id}/dismiss/"
+    assert alice_client.get(url).status_code == 405
+    page = alice_client.post(url, {"note": "x" * 501}, follow=True).content.decode()
+    assert "Not dismissed. note: Ensure this value has at most 500 characters (it has 501)." in page
+    assert LakeFile.objects.get(pk=rejected.lake_file_id).dismissed_at is None
+    bob_client = Client()
+    bob_client.force_login(bob)
+    assert bob_client.post(url, {"note": "no"}).status_code == 403
+    assert LakeFile.objects.get(pk=rejected.lake_file_id).dismissed_at is None
+
+
+def test_a_dismissed_file_is_reprocessed_once_the_parser_accepts_it(
+    alice_client: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a statement the parser refused, dismissed by staff
+    original = DistroKidConnector.parse
+
+    def refuse(self: DistroKidConnector, payload: Payload) -> ParsedFile:
+        raise FileRejected("header not recognised")
+
+    monkeypatch.setattr(DistroKidConnector, "parse", refuse)
+    outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv", source_id="distrokid")
+    alice_client.post(f"/lake/files/{outcome.lake_file_id}/dismiss/", {"note": "parser bug"})
+
+    # when the parser is fixed and staff press Reprocess
+    monkeypatch.setattr(DistroKidConnector, "parse", original)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"/lake/files/{outcome.lake_file_id}/replay/")
+
+    # then its 5 lines are loaded from the kept raw copy and it no longer counts as dismissed
+    lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
+    assert (lake_file.status, lake_file.rows_out, lake_file.is_dismissed) == ("loaded", 5, False)
+    assert StatementLine.objects.count() == 5

@@ -16,12 +16,21 @@ from typing import Any, Protocol, runtime_checkable
 
 from apps.health.errors import PermanentError
 
+# Extraction scopes (SPEC 2.0 schedules): distributors fetch their pages daily and their
+# statements weekly; `all` is everything the extractor knows how to fetch.
+SCOPE_ALL = "all"
+SCOPE_DAILY = "daily"
+SCOPE_STATEMENTS = "statements"
+EXTRACTION_SCOPES = (SCOPE_ALL, SCOPE_DAILY, SCOPE_STATEMENTS)
+
 
 @runtime_checkable
 class Extractor(Protocol):
     """What every extractor (API or browser) offers; registered in EXTRACTORS by source id."""
 
     source: str
+    # Optional class attributes: `origin` ("api" or "browser", how the lake marks fetched
+    # files; "api" when absent) and `scopes` (those beyond "all" are passed to extract()).
 
     def extract(self, *, account: str, since: date | None, landing_dir: Path) -> list[Path]:
         """Fetch what changed since `since` (None: the source's default window) into files."""

@@ -10,5 +10,5 @@ __all__ = ["vendor"]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """The refresh cool-off lives in the cache; each test starts without one."""
+    """Each test starts with an empty cache (the vendor fakes and views may use it)."""
     cache.clear()

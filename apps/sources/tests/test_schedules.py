@@ -32,7 +32,8 @@ def test_extraction_schedules_sync_into_beat_with_their_source() -> None:
 
     # then each browser or API source has one daily extraction row at its SPEC time
     rows = PeriodicTask.objects.filter(task="apps.sources.tasks.source_extract").order_by("name")
-    assert [json.loads(row.kwargs)["source"] for row in rows] == EXTRACT_SOURCES
+    daily = rows.exclude(name__endswith="-statements")
+    assert [json.loads(row.kwargs)["source"] for row in daily] == EXTRACT_SOURCES
     spotify = rows.get(name="extract-spotify")
     assert (spotify.crontab.hour, spotify.crontab.minute, spotify.enabled) == ("21", "30", True)
     assert PeriodicTask.objects.get(name="credentials-verify").crontab.hour == "4"
@@ -57,3 +58,30 @@ def test_scheduled_task_names_are_registered_celery_tasks() -> None:
         "apps.sources.tasks.credentials_verify_all",
     }
     assert names <= set(celery_app.tasks)
+
+
+def _crontab(row: PeriodicTask) -> tuple[str, str, str]:
+    return (row.crontab.day_of_week, row.crontab.hour, row.crontab.minute)
+
+
+def test_distributor_statements_have_weekly_monday_schedules() -> None:
+    # when syncing the code's schedule
+    periodic_task_sync(schedule=BEAT_SCHEDULE)
+
+    # then the DistroKid bank export runs Mondays 06:30 and the TooLost sales-report check
+    # Mondays 06:45, each limited to statements, while the daily runs leave statements out
+    rows = {
+        row.name: (_crontab(row), json.loads(row.kwargs))
+        for row in PeriodicTask.objects.filter(name__startswith="extract-")
+    }
+    assert rows["extract-distrokid-statements"] == (
+        ("mon", "6", "30"),
+        {"source": "distrokid", "scope": "statements"},
+    )
+    assert rows["extract-toolost-statements"] == (
+        ("mon", "6", "45"),
+        {"source": "toolost", "scope": "statements"},
+    )
+    assert rows["extract-distrokid"] == (("*", "6", "0"), {"source": "distrokid", "scope": "daily"})
+    assert rows["extract-toolost"] == (("*", "6", "15"), {"source": "toolost", "scope": "daily"})
+    assert rows["extract-metaads"] == (("*", "5", "0"), {"source": "metaads"})

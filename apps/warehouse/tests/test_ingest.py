@@ -105,10 +105,12 @@ def test_ingest_path_overlapping_and_cross_schema_exports_store_each_line_once()
 def test_ingest_path_rejects_a_non_statement_and_leaves_everything_else_alone() -> None:
     ingest_path(path=FIXTURES / "dk_current_small.tsv")
     outcome = ingest_path(path=FIXTURES / "not_a_statement.tsv")
-    assert (outcome.result, outcome.reason) == ("rejected", "source not recognised; pass --source")
+    # the file-type check refuses it for what it is, with or without --source (SPEC 3.3)
+    png = "content does not match .tsv (looks like a PNG image)"
+    assert (outcome.result, outcome.reason) == ("rejected", png)
     forced = ingest_path(path=FIXTURES / "not_a_statement.tsv", source_id="distrokid")
     assert forced.result == "rejected"
-    assert forced.reason.startswith("content is not a text statement")
+    assert forced.reason == png
     quarantined = LakeFile.objects.get(pk=outcome.lake_file_id)
     assert (quarantined.zone, quarantined.status, bool(quarantined.raw_key)) == (
         Zone.QUARANTINE,
@@ -154,8 +156,8 @@ def test_ingest_command_prints_one_line_per_file_and_exits_1_on_a_rejection() ->
     assert exit_info.value.returncode == 1
     assert lines[0].startswith(f"{FIXTURES / 'dk_current_small.tsv'}: accepted source=distrokid")
     assert (
-        lines[1]
-        == f"{FIXTURES / 'not_a_statement.tsv'}: rejected: source not recognised; pass --source"
+        lines[1] == f"{FIXTURES / 'not_a_statement.tsv'}: rejected: content does not match .tsv "
+        "(looks like a PNG image)"
     )
     assert lines[2].startswith(f"{FIXTURES / 'dk_current_small.tsv'}: duplicate")
 

@@ -163,3 +163,14 @@ def test_statement_lines_load_matches_a_line_without_isrc_by_artist_and_title() 
     statement_lines_load(_curated(rows))
     found = dict(StatementLine.objects.values_list("line_fingerprint", "track_id"))
     assert found == {"a": scale.pk, "b": scale.pk, "c": None}
+
+
+def test_statement_lines_load_mixes_new_lines_with_restated_ones() -> None:
+    # given two loaded lines; when a partition brings one of them restated and one new line
+    statement_lines_load(_curated(ROWS[:2]))
+    first = StatementLine.objects.get(line_fingerprint="f1")
+    statement_lines_load(_curated([{**ROWS[1], "earnings_usd": Decimal("0.1")}, ROWS[2]]))
+    # then the new line is added, the restated one updated and the other left as it was
+    amounts = dict(StatementLine.objects.values_list("line_fingerprint", "earnings_usd"))
+    assert amounts == {"f1": Decimal("0.024"), "f2": Decimal("0.1"), "f3": Decimal("-0.01")}
+    assert StatementLine.objects.get(line_fingerprint="f1").pk == first.pk

@@ -12,8 +12,10 @@ from django.db.models import Sum
 from apps.warehouse.campaigns import campaign_name_parts
 from apps.warehouse.loaders import LOADERS
 from apps.warehouse.models import (
+    Ad,
     AdPerformanceDaily,
     AdPerformancePeriod,
+    AdSet,
     Artist,
     Campaign,
     FxRate,
@@ -213,3 +215,54 @@ def test_meta_entities_load_sets_objective_status_and_budgets() -> None:
         Decimal("5.00"),
     )
     assert campaign.artist.name == "IWARY"
+
+
+def test_meta_loads_point_each_grain_at_its_ad_set_and_ad() -> None:
+    campaign_row = _day("1", "X - Y - Z", "3.00")
+    adset_row = _day("1", "X - Y - Z", "3.00", grain="adset", adset_id="11", adset_name="Broad")
+    ad_rows = [
+        _day("1", "X - Y - Z", "1.00", grain="ad", adset_id="11", adset_name="Broad",
+             ad_id="111", ad_name="Video A"),
+        _day("1", "X - Y - Z", "2.00", grain="ad", adset_id="11", adset_name="Broad",
+             ad_id="112", ad_name="Video B"),
+    ]  # fmt: skip
+    table = curated_table("meta_ads_daily", [campaign_row, adset_row, *ad_rows])
+    for _ in range(2):
+        LOADERS["meta_ads_daily"](table)
+    assert list(AdSet.objects.values_list("external_id", "name")) == [("11", "Broad")]
+    assert list(Ad.objects.values_list("external_id", "name", "adset__external_id")) == [
+        ("111", "Video A", "11"),
+        ("112", "Video B", "11"),
+    ]
+    facts = AdPerformanceDaily.objects.order_by("grain", "ad_id").values_list(
+        "grain", "adset_entity__external_id", "ad_entity__name", "spend_usd"
+    )
+    assert list(facts) == [
+        ("ad", "11", "Video A", Decimal("1")),
+        ("ad", "11", "Video B", Decimal("2")),
+        ("adset", "11", None, Decimal("3")),
+        ("campaign", None, None, Decimal("3")),
+    ]
+    # when the objects arrive from the API, they complete the same rows
+    base = {"created_time": datetime(2025, 4, 1, tzinfo=UTC), "campaign_id": "1"}
+    entities = [
+        {**base, "entity_type": "campaign", "entity_id": "1", "name": "X - Y - Z"},
+        {**base, "entity_type": "adset", "entity_id": "11", "name": "Broad", "status": "ACTIVE",
+         "daily_budget": Decimal("5.00"), "targeting": '{"geo_locations": {"countries": ["US"]}}'},
+        {**base, "entity_type": "ad", "entity_id": "113", "adset_id": "11", "name": "Video C",
+         "status": "PAUSED"},
+        # an ad set of a campaign the warehouse has never seen is skipped, not invented
+        {**base, "entity_type": "adset", "entity_id": "99", "campaign_id": "404", "name": "?"},
+    ]  # fmt: skip
+    LOADERS["meta_entities"](curated_table("meta_entities", entities))
+    adset = AdSet.objects.get()
+    assert (adset.status, adset.daily_budget_usd, adset.targeting) == (
+        "ACTIVE",
+        Decimal("5.00"),
+        {"geo_locations": {"countries": ["US"]}},
+    )
+    assert list(Ad.objects.values_list("external_id", "status", "adset_id")) == [
+        ("111", "", adset.pk),
+        ("112", "", adset.pk),
+        ("113", "PAUSED", adset.pk),
+    ]

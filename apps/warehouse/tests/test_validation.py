@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from apps.lake.models import LakeFile
 from apps.warehouse.models import (
     Artist,
     AudienceDaily,
@@ -130,3 +131,55 @@ def test_validation_page_shows_the_newest_report(alice_client: Any) -> None:
     body = alice_client.get("/warehouse/validation/").content.decode()
     assert "all checks pass" in body
     assert "cross_source_spotify" in body
+
+
+def _money_files(document: dict[str, Any]) -> list[tuple[str, int, int, str, str, str]]:
+    files = document["checks"]["statement_money_per_file"]["details"]["files"]
+    return [
+        (
+            f["name"],
+            f["curated_lines"],
+            f["warehouse_lines"],
+            f["curated_usd"],
+            f["warehouse_usd"],
+            f["difference_usd"],
+        )
+        for f in files
+    ]
+
+
+def test_validate_warehouse_compares_statement_money_file_by_file() -> None:
+    # given two exports whose three common lines curated keeps from the newer one
+    ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    ingest_path(path=FIXTURES / "dk_current_overlap.tsv")
+    out = StringIO()
+    call_command("validate_warehouse", stdout=out)
+    document = json.loads(out.getvalue())
+    assert document["statuses"]["statement_money_per_file"] == "pass"
+    assert _money_files(document) == [
+        ("dk_current_small.tsv", 2, 2, "2.730000000000", "2.730000000000", "0.000000000000"),
+        ("dk_current_overlap.tsv", 4, 4, "4.010000000000", "4.010000000000", "0.000000000000"),
+    ]
+
+
+def test_validate_warehouse_names_the_file_whose_money_went_missing(alice_client: Any) -> None:
+    ingest_path(path=FIXTURES / "dk_current_small.tsv")
+    ingest_path(path=FIXTURES / "dk_current_overlap.tsv")
+    overlap = LakeFile.objects.get(original_name="dk_current_overlap.tsv")
+    # when one warehouse line of the newer file is lost
+    StatementLine.objects.filter(source_file_id=overlap.pk, store="Spotify").delete()
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("validate_warehouse", stdout=out)
+    document = json.loads(out.getvalue())
+    money = document["checks"]["statement_money_per_file"]["details"]
+    assert exit_info.value.code == 1
+    assert document["statuses"]["statement_money_per_file"] == "fail"
+    assert money["mismatched_files"] == [f"{overlap.pk} dk_current_overlap.tsv"]
+    assert _money_files(document) == [
+        ("dk_current_overlap.tsv", 4, 3, "4.010000000000", "2.810000000000", "-1.200000000000"),
+        ("dk_current_small.tsv", 2, 2, "2.730000000000", "2.730000000000", "0.000000000000"),
+    ]
+    body = alice_client.get("/warehouse/validation/").content.decode()
+    assert f"mismatched: {overlap.pk} dk_current_overlap.tsv" in body
+    assert "<td>-1.200000000000</td>" in body

@@ -20,14 +20,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 WAIT_S = 60
 
 
-def _broker_url(redis_url: str) -> str:
-    return redis_url.replace("unix://", "redis+socket://", 1)
+def _use_broker(redis_url: str) -> None:
+    """Point the app at the test's Redis, dropping connections pooled for the old broker URL
+    (without REDIS_URL the settings name the socket of `make run`'s embedded Redis)."""
+    celery_app.conf.update(broker_url=redis_url.replace("unix://", "redis+socket://", 1))
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_processes_an_async_ingest(redis_url: str) -> None:
-    celery_app.conf.update(broker_url=_broker_url(redis_url), task_always_eager=False)
+    _use_broker(redis_url)
+    celery_app.conf.update(task_always_eager=False)
     try:
         with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30):
             # when a file is registered with --async, the worker runs it through every zone

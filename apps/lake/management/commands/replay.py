@@ -19,6 +19,8 @@ def _describe(outcome: ReplayOutcome) -> str:
     for dataset, change in sorted(outcome.changes.items()):
         if not change.is_empty:
             line += f" {dataset}: +{change.added} ~{change.changed} -{change.removed}"
+    if outcome.retracted:
+        line += f" warehouse: -{sum(outcome.retracted.values())}"
     if outcome.reason:
         line += f" ({outcome.reason})"
     return line

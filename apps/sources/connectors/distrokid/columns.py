@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +31,9 @@ MONTH_PATTERN = r"^\d{4}-\d{2}$"
 # At most 10 integer digits: rounded to 8 places the amount still fits an int64 for the
 # fingerprint, and no statement line comes near ten billion dollars. At most 12 decimals (MONEY).
 AMOUNT_PATTERN = r"^[+-]?(\d{1,10}(\.\d{0,12})?|\.\d{1,12})$"
+# `1.5E-06`: how a spreadsheet or a float formatter writes a tiny earnings line. Unlike an id,
+# such an amount is exact, so it is expanded to fixed point and then checked like any other.
+SCIENTIFIC_PATTERN = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d{1,3}$"
 COUNT_PATTERN = r"^\d{1,15}$"
 NEGATIVE_PATTERN = r"^-\d+$"
 PERCENT_PATTERN = r"^\d{1,3}$"
@@ -108,11 +112,23 @@ def dates(values: pa.Array, header: str, *, is_required: bool, is_month: bool) -
 def amounts(values: pa.Array, header: str, *, is_required: bool) -> Converted:
     """Exact decimals (never float): only pattern-checked text is cast, so the cast cannot fail."""
     empty = is_empty(values)
+    values = _fixed_point(values)
     is_valid = _mask(pc.match_substring_regex(values, AMOUNT_PATTERN))
     typed = _where(values, is_valid, lambda present: pc.cast(present, MONEY))
     reason = "is not a decimal amount (up to 10 digits and 12 decimals)"
     problems = [ColumnProblem(header, INVALID_AMOUNT, reason, ~empty & ~is_valid)]
     return Converted(typed, _with_missing(problems, header, empty, is_required=is_required))
+
+
+def _fixed_point(values: pa.Array) -> pa.Array:
+    """Scientific-notation amounts written out in full (rare: a Python loop over those only)."""
+    is_scientific = _mask(pc.match_substring_regex(values, SCIENTIFIC_PATTERN))
+    if not is_scientific.any():
+        return values
+    expanded = values.to_pylist()
+    for index in np.flatnonzero(is_scientific):
+        expanded[index] = format(Decimal(expanded[index]), "f")
+    return pa.array(expanded, type=values.type)
 
 
 def counts(values: pa.Array, header: str) -> Converted:

@@ -20,6 +20,7 @@ from apps.sources.connectors.distrokid.sniff import (
     sniff_chart_kind,
     sniff_kind,
 )
+from apps.sources.connectors.filetype import check_extension
 
 
 class DistroKidConnector(Connector):
@@ -34,6 +35,7 @@ class DistroKidConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows of a statement or chart page; unreadable input ends as FileRejected only."""
+        check_extension(payload.path, payload.original_name)
         # Without a kind, anything that is not a chart page goes to the statement parser, whose
         # rejection says precisely why it is not a statement (binary, empty, header mismatch).
         kind = payload.kind or self._chart_kind(payload) or KIND_BANK_STATEMENT

@@ -177,7 +177,8 @@ def match_header(line: str) -> HeaderMatch | None:
         # Both `Source Type` and `Song/Album`: no way to tell which one is the type column.
         return None
     schema = best[0]
-    extras = tuple(name for name in names if name not in schema.header_set)
+    # A blank cell is a trailing delimiter at the end of the header, not a new column.
+    extras = tuple(name for name in names if name not in schema.header_set and name)
     return HeaderMatch(
         schema=schema, dialect=dialect, file_columns=tuple(names), extra_columns=extras
     )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from apps.sources.connectors.distrokid.schemas import KIND_BANK_STATEMENT, match_header
+from apps.sources.connectors.distrokid.schemas import (
+    KIND_BANK_STATEMENT,
+    SCHEMAS,
+    canonical_names,
+    header_dialect,
+    match_header,
+    split_header,
+)
 from apps.sources.connectors.distrokid.textfile import binary_reason, decode_line, first_line
 
 KIND_STREAMS_CHART = "streams_chart"
@@ -20,9 +27,23 @@ def sniff_kind(head: bytes) -> str | None:
     if not head or binary_reason(head):
         return None
     header, _encoding = decode_line(first_line(head))
-    if match_header(header) is not None:
+    if match_header(header) is not None or _is_near_statement_header(header):
         return KIND_BANK_STATEMENT
     return sniff_chart_kind(head)
+
+
+# Headers that only a DistroKid statement carries together; a header holding most of one layout
+# is still ours when a column is missing or renamed, so `ingest` without --source reaches the
+# parser, whose rejection lists the missing columns (SPEC 3.3) instead of "not recognised".
+_NEAR_MATCH_SHARE = 0.75
+
+
+def _is_near_statement_header(line: str) -> bool:
+    present = set(canonical_names(split_header(line, header_dialect(line))))
+    return any(
+        len(schema.header_set & present) >= _NEAR_MATCH_SHARE * len(schema.header_set)
+        for schema in SCHEMAS
+    )
 
 
 def sniff_chart_kind(head: bytes) -> str | None:

@@ -175,7 +175,8 @@ def _check_header(header: Line) -> None:
     if found != HEADER:
         shown_found = ", ".join(shown(field) for field in header.fields)
         raise FileRejected(
-            f"line {header.number}: expected the header Date,Primary; found {shown_found}"
+            f"line {header.number}: expected the header Date,Primary; found {shown_found} "
+            "(multi-section audience exports are provisional and not loaded yet)"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.instagram.parse import parse_instagram
 from apps.sources.connectors.instagram.sniff import sniff_kind
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
@@ -22,6 +23,7 @@ class InstagramConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         # The content decides, as in `sniff`: a claimed kind cannot route a CSV to the JSON reader.
         return parse_instagram(payload, max_rejected_fraction=self.max_rejected_fraction)
 

@@ -5,7 +5,9 @@ Insights: `data[] = {name, period, values[] = {value, end_time}, id}`, or for `v
 of a US-Pacific day written in UTC, so a value's date is the Pacific date of `end_time` minus
 one day. A `total_value` item carries no `end_time` of its own in Graph's answer: the extractor
 asks for one day at a time and writes that day's `end_time` next to `total_value` (on the item
-or inside `total_value`); an item without it cannot be dated and is rejected.
+or inside `total_value`). A raw Graph page without it is dated from its paging links when they
+show a one-day window (`previous.until` .. `next.since`); a total over a longer window is not a
+daily value, so it is rejected as expected (recorded, never quarantining the file).
 
 Every metric keeps its own name: `impressions` is never renamed `views`.
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from apps.sources.connectors.base import FileRejected
@@ -37,6 +40,9 @@ KIND_API_PROFILE = "api_profile"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DAILY_PERIOD = "day"
 UNSUPPORTED_PERIOD = "unsupported_period"
+WINDOW_TOTAL = "window_total"
+ONE_DAY_MIN_SECONDS = 23 * 3600
+ONE_DAY_MAX_SECONDS = 25 * 3600
 PROFILE_COUNTS = ("followers_count", "follows_count", "media_count")
 GRAPH_MESSAGE_MAX_CHARS = 300
 
@@ -53,6 +59,8 @@ class Point:
     source: object
     # Why the point cannot be a row at all (not an object, no values), else empty.
     problem: str = ""
+    # A `total_value` with no day of its own: a total over the request window, not a daily value.
+    is_window_total: bool = False
 
 
 def graph_error(document: dict[str, object]) -> str | None:
@@ -80,7 +88,8 @@ def insights_user_ids(document: dict[str, object]) -> list[str]:
 
 def read_insights(book: RowBook, document: dict[str, object], account: str) -> None:
     """One instagram_daily row per metric and day; undatable or non-daily values rejected."""
-    for row, point in enumerate(_points(document), start=1):
+    window_end = _one_day_window_end(document.get("paging"))
+    for row, point in enumerate(_points(document, window_end), start=1):
         book.count()
         try:
             values = _daily_values(point, account)
@@ -91,6 +100,7 @@ def read_insights(book: RowBook, document: dict[str, object], account: str) -> N
                 code=invalid.code,
                 message=invalid.message,
                 raw_line=json_text(point.source),
+                is_expected=invalid.code == WINDOW_TOTAL,
             )
             continue
         key = (account, values["date"], values["metric"])
@@ -131,7 +141,34 @@ def _items(document: dict[str, object]) -> list[object]:
     return data
 
 
-def _points(document: dict[str, object]) -> Iterator[Point]:
+def _one_day_window_end(paging: object) -> str | None:
+    """The page's own `until` as an ISO time when its window is one day, else None.
+
+    Graph's paging links carry the neighbouring windows as unix `since`/`until`; the current
+    window runs from the previous link's `until` to the next link's `since`.
+    """
+    if not isinstance(paging, dict):
+        return None
+    since = _link_bound(paging.get("previous"), "until")
+    until = _link_bound(paging.get("next"), "since")
+    if since is None or until is None:
+        return None
+    # 23 to 25 hours: one Pacific day, DST changes included.
+    if not ONE_DAY_MIN_SECONDS <= until - since <= ONE_DAY_MAX_SECONDS:
+        return None
+    return datetime.fromtimestamp(until, tz=UTC).isoformat()
+
+
+def _link_bound(link: object, name: str) -> int | None:
+    if not isinstance(link, str):
+        return None
+    values = parse_qs(urlsplit(link).query).get(name)
+    if not values or not values[0].isdigit():
+        return None
+    return int(values[0])
+
+
+def _points(document: dict[str, object], window_end: str | None = None) -> Iterator[Point]:
     """Every value of every item; a malformed item or entry is one point, rejected later."""
     for index, item in enumerate(_items(document)):
         path = f"data[{index}]"
@@ -143,8 +180,16 @@ def _points(document: dict[str, object]) -> Iterator[Point]:
         if isinstance(values, list):
             yield from _value_points(path, name, period, values)
         if isinstance(total, dict):
-            end_time = item.get("end_time", total.get("end_time"))
-            yield Point(f"{path}.total_value", name, period, total.get("value"), end_time, item)
+            end_time = item.get("end_time", total.get("end_time", window_end))
+            yield Point(
+                f"{path}.total_value",
+                name,
+                period,
+                total.get("value"),
+                end_time,
+                item,
+                is_window_total=end_time is None,
+            )
         elif not isinstance(values, list):
             problem = "item has neither values[] nor total_value"
             yield Point(path, name, period, None, None, item, problem=problem)
@@ -164,6 +209,13 @@ def _value_points(path: str, name: object, period: object, values: list[object])
 def _daily_values(point: Point, account: str) -> dict[str, object]:
     if point.problem:
         raise RowInvalid("*", INVALID_ROW, point.problem)
+    if point.is_window_total:
+        raise RowInvalid(
+            "end_time",
+            WINDOW_TOTAL,
+            "total_value has no end_time and the page is not a one-day window: "
+            "a total over the request window, not a daily value",
+        )
     if not isinstance(point.metric, str) or not point.metric.strip():
         raise RowInvalid("name", MISSING_VALUE, "metric name is missing")
     if point.period is not None and point.period != DAILY_PERIOD:

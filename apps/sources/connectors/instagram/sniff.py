@@ -22,6 +22,7 @@ _JSON_PADDING = b"\xef\xbb\xbf \t\r\n"
 _UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 # Markers of an insights payload too long for the head to hold all of it.
 _INSIGHTS_MARKERS = (b'"data"', b'"period"', b"/insights/")
+PRIMARY = "primary"
 # sep line, title, header, and room for blank lines between them.
 _SUITE_SEARCH_LINES = 6
 
@@ -48,7 +49,10 @@ def is_suite_head(head: bytes) -> bool:
         header = next(csv.reader([rest[1]], delimiter=delimiter), [])
     except csv.Error:
         return False
-    return tuple(fold(field) for field in header) == HEADER
+    folded = tuple(fold(field) for field in header)
+    # A provisional multi-section audience export (top countries...) has a `Primary` value
+    # column under another label: still Business Suite, so the parser can say what it found.
+    return folded == HEADER or (len(folded) >= 2 and PRIMARY in folded[1:])
 
 
 def is_insights(document: object) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.linktree.parse import parse_analytics
 from apps.sources.connectors.linktree.sniff import sniff_kind
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
@@ -22,4 +23,5 @@ class LinktreeConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         return parse_analytics(payload, max_rejected_fraction=self.max_rejected_fraction)

@@ -381,9 +381,19 @@ def _breakdown_row(dimension: str, entry: object, context: Context) -> dict[str,
     }
 
 
+_NAME_KEYS = {
+    "countries": "country",
+    "cities": "city",
+    "referrers": "referrer",
+    "devices": "device",
+}
+
+
 def _bucket(dimension: str, entry: dict[str, object]) -> str:
     """Country code for countries; `City, CC` for cities; the name for referrers and devices."""
-    name = _text(entry.get("name"))
+    # `name` in the captured responses; the dimension's own key is accepted too, so a renamed
+    # field in a newer response does not reject every row.
+    name = _text(entry.get("name")) or _text(entry.get(_NAME_KEYS.get(dimension, "")))
     code = _text(entry.get("countryCode")).upper()
     if dimension == "countries":
         if not (code or name):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.metaads.api import parse_api_page
 from apps.sources.connectors.metaads.csvfile import read_csv
 from apps.sources.connectors.metaads.export import ExportSource, parse_export
@@ -32,6 +33,7 @@ class MetaAdsConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         # The content decides, as in `sniff`: a claimed kind cannot send a CSV to the JSON parser
         # (and a workbook too large for the sniff to see its sheets still parses).
         with payload.path.open("rb") as stream:

@@ -255,13 +255,23 @@ def _read_record(
     try:
         scan.rows.append(_typed_row(record, scan))
     except RowInvalid as invalid:
+        column, message = _as_file_column(invalid, scan.header)
         book.reject(
             row=record.row,
-            column=invalid.column,
+            column=column,
             code=invalid.code,
-            message=invalid.message,
+            message=message,
             raw_line=record.raw_line,
         )
+
+
+def _as_file_column(invalid: RowInvalid, header: ExportHeader) -> tuple[str, str]:
+    """The rejection in the file's own words: `Amount spent (USD)`, not the field `spend`."""
+    label = header.label_of(invalid.column)
+    message = invalid.message
+    if label != invalid.column and message.startswith(f"{invalid.column} "):
+        message = label + message[len(invalid.column) :]
+    return label, message
 
 
 def _is_ragged(record: Record, width: int) -> bool:

@@ -249,6 +249,15 @@ class ExportHeader:
     currency: str
     language: str
     unknown: tuple[str, ...]
+    # Every header cell as the file wrote it, so a rejection names the column the user sees.
+    texts: tuple[str, ...] = ()
+
+    def label_of(self, field: str) -> str:
+        """The file's own header text for a field, else the field name itself."""
+        position = self.columns.get(field)
+        if position is None or position >= len(self.texts) or not self.texts[position]:
+            return field
+        return self.texts[position]
 
     @property
     def grain(self) -> str:
@@ -295,6 +304,7 @@ def match_header(cells: Sequence[object], row: int = 1) -> ExportHeader | None:
         currency=spend.currency,
         language=labels[columns["reporting_starts"]].language,
         unknown=unknown,
+        texts=tuple(" ".join(label.text.split()) for label in labels),
     )
 
 

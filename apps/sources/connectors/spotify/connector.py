@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
 from apps.sources.connectors.spotify.parse import parse_csv
 from apps.sources.connectors.spotify.sniff import sniff_kind
@@ -25,6 +26,7 @@ class SpotifyConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         if self._is_json(payload):
             return parse_songs_api(payload, max_rejected_fraction=self.max_rejected_fraction)
         # Every CSV layout is recognised from its header, whatever kind the payload claims.

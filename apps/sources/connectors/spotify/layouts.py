@@ -111,6 +111,13 @@ def match_header(cells: list[str], *, is_sniffing: bool = False) -> HeaderMatch 
         return None
     present = set(names)
     candidates = [layout for layout in LAYOUTS if set(layout.required) <= present]
+    # `date,streams` next to other S4A columns (`listeners`...) is a damaged audience or songs
+    # file, not a song timeline: refused against its closest layout, naming what is missing.
+    candidates = [
+        layout
+        for layout in candidates
+        if not layout.is_exact_when_sniffing or present <= set(layout.columns)
+    ]
     if is_sniffing:
         candidates = [
             layout
@@ -130,6 +137,21 @@ def match_header(cells: list[str], *, is_sniffing: bool = False) -> HeaderMatch 
         columns=columns,
         extra_labels=extras,
     )
+
+
+def near_layout(cells: list[str]) -> CsvLayout | None:
+    """A wide layout this header lacks exactly one required column of (renamed or dropped).
+
+    Without --source such a file is still claimed as S4A, so its rejection names the missing
+    column (SPEC 3.3) instead of "source not recognised". At least three of the layout's
+    columns must be there, so a generic `date,streams` CSV is never claimed this way.
+    """
+    present = {HEADER_ALIASES.get(text_key(cell)) for cell in cells} - {None}
+    for layout in LAYOUTS:
+        found = len(set(layout.required) & present)
+        if not layout.is_exact_when_sniffing and found >= 3 and found == len(layout.required) - 1:
+            return layout
+    return None
 
 
 def header_mismatch_message(cells: list[str]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 
-from apps.sources.connectors.spotify.layouts import KIND_SONGS_API, match_header
+from apps.sources.connectors.spotify.layouts import KIND_SONGS_API, match_header, near_layout
 from apps.sources.connectors.spotify.textfile import binary_reason, decode
 
 # The header sits on line 1, or on line 2 below a title line.
@@ -26,10 +26,15 @@ def sniff_kind(head: bytes) -> str | None:
         return KIND_SONGS_API if is_songs_json(stripped) else None
     if binary_reason(head):
         return None
-    for cells in header_candidates(head):
+    candidates = header_candidates(head)
+    for cells in candidates:
         match = match_header(cells, is_sniffing=True)
         if match is not None:
             return match.layout.kind
+    for cells in candidates:
+        near = near_layout(cells)
+        if near is not None:
+            return near.kind
     return None
 
 

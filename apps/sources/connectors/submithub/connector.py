@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
 from apps.sources.connectors.submithub.parse import parse_submithub
 from apps.sources.connectors.submithub.sniff import sniff_kind
@@ -22,4 +23,5 @@ class SubmitHubConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         return parse_submithub(payload, max_rejected_fraction=self.max_rejected_fraction)

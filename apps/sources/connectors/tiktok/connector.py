@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
 from apps.sources.connectors.tiktok.parse import parse_tiktok
 from apps.sources.connectors.tiktok.sniff import sniff_kind
@@ -22,6 +23,7 @@ class TikTokConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         # The content decides, as in `sniff`: a claimed kind cannot route a CSV to the zip reader.
         return parse_tiktok(payload, max_rejected_fraction=self.max_rejected_fraction)
 

@@ -11,6 +11,7 @@ from apps.sources.connectors.base import (
     ParsedFile,
     Payload,
 )
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
 from apps.sources.connectors.toolost.parse import parse_analytics
 from apps.sources.connectors.toolost.sales import KIND_SALES_REPORT, parse_sales_report
@@ -29,6 +30,7 @@ class TooLostConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows of one file; unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         kind = payload.kind or self._kind_from_head(payload)
         if kind == KIND_SALES_REPORT:
             return parse_sales_report(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
 from apps.sources.connectors.youtube.api_report import parse_api_report
 from apps.sources.connectors.youtube.sniff import ZIP_MAGIC, sniff_kind
@@ -24,6 +25,7 @@ class YouTubeConnector(Connector):
 
     def parse(self, payload: Payload) -> ParsedFile:
         """Typed rows; any unreadable input ends as FileRejected, never another error."""
+        check_extension(payload.path, payload.original_name)
         # The content decides, as in `sniff`: a claimed kind cannot route a zip to the JSON parser.
         with payload.path.open("rb") as stream:
             is_zip = stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC

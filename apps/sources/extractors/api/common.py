@@ -19,6 +19,8 @@ class ApiExtractor:
     """Base of the official-API extractors; tests point `base_url` at a fake vendor server."""
 
     source: ClassVar[str]
+    # How fetched files are marked in the lake: API data beats exports in curated (SPEC 3.5).
+    origin: ClassVar[str] = "api"
     credential_kind: ClassVar[str]
     default_base_url: ClassVar[str]
 

@@ -15,7 +15,13 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from apps.health.errors import PermanentError
-from apps.sources.extractors.base import CredentialRejected, TwoFactorRequired
+from apps.sources.extractors.base import (
+    SCOPE_ALL,
+    SCOPE_DAILY,
+    SCOPE_STATEMENTS,
+    CredentialRejected,
+    TwoFactorRequired,
+)
 from apps.sources.extractors.browser.flow import (
     BrowserExtractor,
     Login,
@@ -54,6 +60,7 @@ class DistroKidExtractor(BrowserExtractor):
     can_log_in = True
     max_age_days = 14
     extra_hosts = ()
+    scopes = (SCOPE_ALL, SCOPE_DAILY, SCOPE_STATEMENTS)
 
     def probe_path(self, account: str) -> str:
         return STREAMS_CHART_PATH
@@ -98,23 +105,33 @@ class DistroKidExtractor(BrowserExtractor):
             raise CredentialRejected("DistroKid refused the 2FA code that was entered")
 
     def capture(
-        self, run: BrowserRun, *, account: str, since: date | None, landing_dir: Path
+        self,
+        run: BrowserRun,
+        *,
+        account: str,
+        since: date | None,
+        landing_dir: Path,
+        scope: str = SCOPE_ALL,
     ) -> list[Path]:
-        paths = [
-            land(
-                landing_dir=landing_dir,
-                name=generated_name("streams_chart", "html"),
-                content=run.page_bytes(STREAMS_CHART_PATH),
-            ),
-            land(
-                landing_dir=landing_dir,
-                name=generated_name("apple_chart", "html"),
-                content=run.page_bytes(APPLE_CHART_PATH),
-            ),
-        ]
-        today = datetime.now(tz=UTC).date()
-        for start, end in self._bank_ranges(run, since or HISTORY_START, today):
-            paths.append(self._bank_export(run, start, end, landing_dir))
+        """Charts daily; the bank export (statements) on the weekly run, or with `all`."""
+        paths = []
+        if scope in (SCOPE_ALL, SCOPE_DAILY):
+            paths += [
+                land(
+                    landing_dir=landing_dir,
+                    name=generated_name("streams_chart", "html"),
+                    content=run.page_bytes(STREAMS_CHART_PATH),
+                ),
+                land(
+                    landing_dir=landing_dir,
+                    name=generated_name("apple_chart", "html"),
+                    content=run.page_bytes(APPLE_CHART_PATH),
+                ),
+            ]
+        if scope in (SCOPE_ALL, SCOPE_STATEMENTS):
+            today = datetime.now(tz=UTC).date()
+            for start, end in self._bank_ranges(run, since or HISTORY_START, today):
+                paths.append(self._bank_export(run, start, end, landing_dir))
         return paths
 
     def _bank_ranges(self, run: BrowserRun, start: date, end: date) -> list[tuple[date, date]]:

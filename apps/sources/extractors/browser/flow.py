@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 
-from apps.health.errors import BedrotError
+from apps.health.errors import BedrotError, InvalidInputError
 from apps.sources.credentials import credential_load, credential_mark, credential_save
 from apps.sources.extractors.base import (
+    SCOPE_ALL,
     CredentialMissing,
     CredentialRejected,
     TwoFactorRequired,
@@ -59,6 +60,11 @@ class BrowserExtractor:
     """Base of the browser extractors; subclasses fill in the vendor hooks below."""
 
     source: ClassVar[str]
+    # How fetched files are marked in the lake (SPEC 3.5: a portal export, not API data).
+    origin: ClassVar[str] = "browser"
+    # What one run may be limited to (SPEC 2.0 schedules): "daily" pages and the weekly
+    # "statements" of distributors; "all" is both. Sources with one cadence offer only "all".
+    scopes: ClassVar[tuple[str, ...]] = (SCOPE_ALL,)
     # A stored password lets Bedrot log in again by itself (DistroKid, TooLost); other vendors
     # need a human (QR codes, captchas) and a refused session becomes `needs_reconnect`.
     can_log_in: ClassVar[bool] = False
@@ -91,7 +97,13 @@ class BrowserExtractor:
         raise CredentialRejected(f"{self.source} has no automated login")
 
     def capture(
-        self, run: BrowserRun, *, account: str, since: date | None, landing_dir: Path
+        self,
+        run: BrowserRun,
+        *,
+        account: str,
+        since: date | None,
+        landing_dir: Path,
+        scope: str = SCOPE_ALL,
     ) -> list[Path]:
         raise NotImplementedError
 
@@ -109,8 +121,14 @@ class BrowserExtractor:
 
     # --- the Extractor protocol -----------------------------------------------------------
 
-    def extract(self, *, account: str, since: date | None, landing_dir: Path) -> list[Path]:
+    def extract(
+        self, *, account: str, since: date | None, landing_dir: Path, scope: str = SCOPE_ALL
+    ) -> list[Path]:
         """Capture the vendor's pages and files into `landing_dir`, logging in again if needed."""
+        if scope not in self.scopes:
+            raise InvalidInputError(
+                f"{self.source} has no extraction scope {scope!r}; it has: {', '.join(self.scopes)}"
+            )
         state, login = self._stored(account)
         if state is None and login is None:
             raise CredentialMissing(
@@ -119,7 +137,9 @@ class BrowserExtractor:
             )
 
         def work(run: BrowserRun) -> list[Path]:
-            return self.capture(run, account=account, since=since, landing_dir=landing_dir)
+            return self.capture(
+                run, account=account, since=since, landing_dir=landing_dir, scope=scope
+            )
 
         outcome = self._drive(account=account, state=state, login=login, work=work)
         self._record(account, outcome)

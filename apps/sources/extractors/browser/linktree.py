@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from apps.health.errors import PermanentError
+from apps.sources.extractors.base import SCOPE_ALL
 from apps.sources.extractors.browser.flow import BrowserExtractor, generated_name, land
 from apps.sources.extractors.browser.session import BrowserRun
 
@@ -58,7 +59,13 @@ class LinktreeExtractor(BrowserExtractor):
         run.page.on("response", keep)
 
     def capture(
-        self, run: BrowserRun, *, account: str, since: date | None, landing_dir: Path
+        self,
+        run: BrowserRun,
+        *,
+        account: str,
+        since: date | None,
+        landing_dir: Path,
+        scope: str = SCOPE_ALL,
     ) -> list[Path]:
         page = run.page
         page.wait_for_load_state("networkidle")

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from apps.health.errors import PermanentError
 from apps.sources.connectors.spotify.accounts import account_by_slug
 from apps.sources.connectors.spotify.names import WINDOWS
+from apps.sources.extractors.base import SCOPE_ALL
 from apps.sources.extractors.browser.flow import BrowserExtractor, generated_name, land
 from apps.sources.extractors.browser.session import BrowserRun
 
@@ -63,7 +64,13 @@ class SpotifyExtractor(BrowserExtractor):
         run.page.on("response", keep)
 
     def capture(
-        self, run: BrowserRun, *, account: str, since: date | None, landing_dir: Path
+        self,
+        run: BrowserRun,
+        *,
+        account: str,
+        since: date | None,
+        landing_dir: Path,
+        scope: str = SCOPE_ALL,
     ) -> list[Path]:
         artist_id = _artist_id(account)
         paths = [self._audience(run, artist_id, landing_dir)]

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from apps.health.errors import PermanentError
 from apps.sources.connectors.tiktok.personas import Persona, persona_by_slug
+from apps.sources.extractors.base import SCOPE_ALL
 from apps.sources.extractors.browser.flow import BrowserExtractor, generated_name, land
 from apps.sources.extractors.browser.session import BrowserRun
 
@@ -50,7 +51,13 @@ class TikTokExtractor(BrowserExtractor):
         return urlsplit(url).path.startswith("/login")
 
     def capture(
-        self, run: BrowserRun, *, account: str, since: date | None, landing_dir: Path
+        self,
+        run: BrowserRun,
+        *,
+        account: str,
+        since: date | None,
+        landing_dir: Path,
+        scope: str = SCOPE_ALL,
     ) -> list[Path]:
         persona = _persona(account)
         paths = [self._export(run, view, persona, landing_dir) for view in STUDIO_VIEWS]

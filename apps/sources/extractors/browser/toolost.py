@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from apps.health.errors import PermanentError
-from apps.sources.extractors.base import CredentialRejected
+from apps.sources.extractors.base import (
+    SCOPE_ALL,
+    SCOPE_DAILY,
+    SCOPE_STATEMENTS,
+    CredentialRejected,
+)
 from apps.sources.extractors.browser.flow import BrowserExtractor, Login, generated_name, land
 from apps.sources.extractors.browser.session import BrowserRun
 
@@ -54,6 +59,7 @@ class TooLostExtractor(BrowserExtractor):
     source = "toolost"
     can_log_in = True
     max_age_days = 7
+    scopes = (SCOPE_ALL, SCOPE_DAILY, SCOPE_STATEMENTS)
 
     def probe_path(self, account: str) -> str:
         return PLATFORM_PATH
@@ -107,17 +113,28 @@ class TooLostExtractor(BrowserExtractor):
         return super().state_expires_at(state, now=now)
 
     def capture(
-        self, run: BrowserRun, *, account: str, since: date | None, landing_dir: Path
+        self,
+        run: BrowserRun,
+        *,
+        account: str,
+        since: date | None,
+        landing_dir: Path,
+        scope: str = SCOPE_ALL,
     ) -> list[Path]:
-        paths = [
-            land(
-                landing_dir=landing_dir,
-                name=generated_name(kind, "json"),
-                content=self._analytics(run, kind),
-            )
-            for kind in ANALYTICS_CALLS
-        ]
-        return paths + self._sales_reports(run, since, landing_dir)
+        """Analytics daily; the sales-report check (statements) weekly, or with `all`."""
+        paths = []
+        if scope in (SCOPE_ALL, SCOPE_DAILY):
+            paths += [
+                land(
+                    landing_dir=landing_dir,
+                    name=generated_name(kind, "json"),
+                    content=self._analytics(run, kind),
+                )
+                for kind in ANALYTICS_CALLS
+            ]
+        if scope in (SCOPE_ALL, SCOPE_STATEMENTS):
+            paths += self._sales_reports(run, since, landing_dir)
+        return paths
 
     def _analytics(self, run: BrowserRun, kind: str) -> bytes:
         """The page's own response for `kind`: click its tab and wait for it; if the page

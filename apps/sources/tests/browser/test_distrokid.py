@@ -190,3 +190,30 @@ def test_distrokid_two_factor_code_entered_by_a_human_completes_the_login(
         ("storage_state", "valid"),
         ("password", "valid"),
     }
+
+
+def test_distrokid_daily_scope_lands_charts_only_and_statements_scope_the_bank_export(
+    vendor: FakeDistroKid, landing_dir: Path
+) -> None:
+    # given a live session (SPEC 2.0: charts daily, the bank export on Mondays)
+    _logged_in_state(vendor)
+    extractor = EXTRACTORS["distrokid"]
+
+    # when the daily run and then the weekly statements run go
+    with time_machine.travel(TODAY, tick=True):
+        daily = extractor.extract(
+            account=ACCOUNT, since=date(2025, 2, 1), landing_dir=landing_dir / "d", scope="daily"
+        )
+        weekly = extractor.extract(
+            account=ACCOUNT,
+            since=date(2025, 2, 1),
+            landing_dir=landing_dir / "w",
+            scope="statements",
+        )
+
+    # then the daily run fetched the two chart pages and no statement; the weekly one only
+    # the two statements (3 + 2 lines)
+    assert [path.name.split("__")[0] for path in daily] == ["streams_chart", "apple_chart"]
+    # (export numbers count up on the module's fake server, so only their shape is checked)
+    assert [path.name.startswith("DistroKid_") for path in weekly] == [True, True]
+    assert [path.read_bytes().count(b"\r") - 1 for path in weekly] == [3, 2]

@@ -58,8 +58,6 @@ def test_sniff_accepts_each_layout_with_any_line_ending(header: str, ending: str
     [
         b"",
         b"\x89PNG\r\n\x1a\n" + LEGACY_HEADER.encode(),
-        LEGACY_HEADER.replace("Earnings (USD)", "Earnings").encode() + b"\n",
-        CURRENT_HEADER.encode() + b',"Song/Album"\n',
         b"Date,Streams\n2025-01-01,3\n",
         b'<html><script>var chartOptions = {"theme": "light"};</script></html>',
         LEGACY_HEADER.encode() + b"\x00\n",
@@ -100,6 +98,31 @@ def test_connector_parse_returns_the_statement(fixture_path: PathOf, kind: str) 
     assert parsed.tables["statement_lines"].equals(expected.tables["statement_lines"])
 
 
+@pytest.mark.parametrize(
+    ("head", "missing", "unexpected"),
+    [
+        (LEGACY_HEADER.replace("Earnings (USD)", "Earnings"), "'Earnings (USD)'", "'Earnings'"),
+        (CURRENT_HEADER.replace(',"Recoup (USD)"', ""), "'Recoup (USD)'", "none"),
+    ],
+)
+def test_a_statement_with_a_renamed_or_missing_column_is_claimed_and_explained(
+    statement_path: WriteStatement, head: str, missing: str, unexpected: str
+) -> None:
+    # given a statement header with one required column renamed or dropped (SPEC 3.3 drift)
+    path = statement_path((head + "\n").encode())
+
+    # when it is sniffed without --source and then parsed
+    kind = DistroKidConnector().sniff(path.read_bytes(), "upload.tsv")
+    with pytest.raises(FileRejected) as rejected:
+        DistroKidConnector().parse(Payload(path=path, original_name="upload.tsv", kind=kind))
+
+    # then it is still recognised as DistroKid, and the rejection lists what is missing
+    assert kind == "bank_statement"
+    assert f"missing columns: {missing}; unexpected columns: {unexpected}" in (
+        rejected.value.message
+    )
+
+
 def test_connector_parse_explains_binary_content_without_a_kind(
     statement_path: WriteStatement,
 ) -> None:
@@ -110,8 +133,8 @@ def test_connector_parse_explains_binary_content_without_a_kind(
     with pytest.raises(FileRejected) as rejected:
         DistroKidConnector().parse(Payload(path=path, original_name="x.tsv"))
 
-    # then the reason says it is not text
-    assert rejected.value.message == "content is not a text statement (looks like a PNG image)"
+    # then the reason says the content contradicts the name (SPEC 3.3)
+    assert rejected.value.message == "content does not match .tsv (looks like a PNG image)"
 
 
 def test_connector_parse_sends_chart_kinds_to_the_chart_parser(

@@ -384,3 +384,45 @@ def test_parse_statement_falls_back_to_latin1_when_cp1252_cannot_decode(
     # then latin-1 is the encoding that worked
     assert parsed.encoding == "latin-1"
     assert parsed.tables["statement_lines"].column("title").to_pylist() == ["Soft\x8dReset"]
+
+
+def test_parse_statement_expands_scientific_notation_earnings_exactly(
+    statement_path: WriteStatement,
+) -> None:
+    # given current lines whose tiny earnings a float formatter wrote in scientific notation
+    lines = [
+        quoted_line(current_fields(earnings="1.5E-6")),
+        quoted_line(current_fields(earnings="-2.25e-05", title="Other")),
+        quoted_line(current_fields(earnings="1E-13", title="Too small")),
+    ]
+    path = statement_path(("\r".join([CURRENT_HEADER, *lines]) + "\r").encode())
+
+    # when it is parsed
+    parsed = parse_statement(path, max_rejected_fraction=1)
+
+    # then the exact amounts are kept; one below the 12-decimal precision is still refused
+    earnings = [str(r["earnings_usd"]) for r in parsed.tables["statement_lines"].to_pylist()]
+    assert earnings == ["0.000001500000", "-0.000022500000"]
+    assert [(e.row, e.column, e.code) for e in parsed.rejections] == [
+        (4, "Earnings (USD)", "invalid_amount")
+    ]
+
+
+def test_parse_statement_reads_a_trailing_tab_as_no_new_column(
+    statement_path: WriteStatement,
+) -> None:
+    # given a legacy export whose header and lines all end with a TAB (an empty last cell)
+    line = "2024-03-05\t2024-01\tSpotify\tZONE A0\tCafe\tQZTB42400001\t1\t7\t100\tSong\tUS\t0\t0.35"
+    path = statement_path(f"{LEGACY_HEADER}\t\r{line}\t\r".encode())
+
+    # when it is parsed
+    parsed = parse_statement(path)
+
+    # then the line loads and no schema change is reported for the blank header cell
+    assert (parsed.schema_id, parsed.rows_in, parsed.rows_out, parsed.warnings) == (
+        "dk_legacy_13",
+        1,
+        1,
+        [],
+    )
+    assert [str(r["earnings_usd"]) for r in _rows(path)] == ["0.350000000000"]

@@ -11,6 +11,7 @@ import pytest
 from apps.sources.connectors.base import FileRejected, ParsedFile, Payload
 from apps.sources.connectors.instagram import samples
 from apps.sources.connectors.instagram.parse import parse_instagram
+from apps.sources.connectors.instagram.sniff import sniff_kind
 
 WriteFile = Callable[..., Path]
 FixtureBytes = Callable[[str], bytes]
@@ -105,8 +106,28 @@ def test_business_suite_wrong_header_is_rejected_with_what_was_found(write_file:
     # when parsed; then the header found is named
     with pytest.raises(FileRejected) as rejected:
         _parse(path)
-    assert (
-        rejected.value.message == "line 3: expected the header Date,Primary; found 'Day', 'Value'"
+    assert rejected.value.message == (
+        "line 3: expected the header Date,Primary; found 'Day', 'Value' "
+        "(multi-section audience exports are provisional and not loaded yet)"
+    )
+
+
+def test_a_multi_section_audience_export_is_recognised_and_refused_with_its_headers(
+    write_file: WriteFile,
+) -> None:
+    # given a provisional multi-section audience export (top countries, then age & gender)
+    text = 'sep=,\r\nTop countries\r\n"Country","Primary"\r\n"US","0.5"\r\n\r\nAge\r\n'
+    path = write_file(b"\xff\xfe" + text.encode("utf-16-le"), "audience.csv")
+
+    # when it is sniffed without --source and parsed
+    kind = sniff_kind(path.read_bytes())
+    with pytest.raises(FileRejected) as rejected:
+        _parse(path)
+
+    # then it is Instagram's, and the rejection lists the headers found (SPEC provisional rule)
+    assert kind == "business_suite_csv"
+    assert rejected.value.message.startswith(
+        "line 3: expected the header Date,Primary; found 'Country', 'Primary'"
     )
 
 

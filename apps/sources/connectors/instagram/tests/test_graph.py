@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -106,8 +107,9 @@ def test_insights_undatable_weekly_and_repeated_values_are_rejected(write_file: 
         (
             1,
             "data[0].total_value.end_time",
-            "missing_value",
-            "end_time is missing; the value has no date",
+            "window_total",
+            "total_value has no end_time and the page is not a one-day window: "
+            "a total over the request window, not a daily value",
         ),
         (
             2,
@@ -260,3 +262,60 @@ def test_malformed_json_is_quarantined_with_a_reason(
     with pytest.raises(FileRejected) as rejected:
         _parse(path)
     assert rejected.value.message.startswith(reason)
+
+
+def _paged(items: list[dict[str, object]], since: int, until: int) -> bytes:
+    """A raw Graph page whose paging links place it on the window since..until (unix)."""
+    step = until - since
+    base = f"https://graph.facebook.com/v22.0/{samples.SAMPLE_USER_ID}/insights"
+    document = {
+        "data": items,
+        "paging": {
+            "previous": f"{base}?since={since - step}&until={since}",
+            "next": f"{base}?since={until}&until={until + step}",
+        },
+    }
+    return json.dumps(document).encode()
+
+
+VIEWS_TOTAL = {
+    "name": "views",
+    "period": "day",
+    "total_value": {"value": 1234},
+    "id": f"{samples.SAMPLE_USER_ID}/insights/views/day",
+}
+# 2025-07-01 00:00 and 2025-07-02 00:00 US-Pacific (PDT), as unix seconds.
+JULY_1_PACIFIC = 1751353200
+JULY_2_PACIFIC = 1751439600
+
+
+def test_a_raw_total_value_page_of_one_day_is_dated_from_its_paging_links(
+    write_file: WriteFile,
+) -> None:
+    # given a raw Graph page (no end_time written by the extractor) for one Pacific day
+    path = write_file(_paged([VIEWS_TOTAL], JULY_1_PACIFIC, JULY_2_PACIFIC))
+
+    # when parsed
+    parsed = _parse(path)
+
+    # then the total is that day's views
+    assert parsed.rejections == []
+    assert parsed.tables["instagram_daily"].to_pylist() == [
+        {"account": "zonea0", "date": date(2025, 7, 1), "metric": "views", "value": 1234}
+    ]
+
+
+def test_a_window_total_is_recorded_but_does_not_quarantine_the_daily_values(
+    write_file: WriteFile,
+) -> None:
+    # given a 30-day page: daily reach values plus one views total over the whole window
+    reach = samples.insights_item("reach", [(date(2025, 7, 1), 88)])
+    path = write_file(_paged([reach, VIEWS_TOTAL], JULY_1_PACIFIC, JULY_1_PACIFIC + 30 * 86400))
+
+    # when parsed with the default 5% share limit
+    parsed = _parse(path)
+
+    # then reach loads and the undatable total is one recorded, expected rejection
+    daily = parsed.tables["instagram_daily"].to_pylist()
+    assert [(row["metric"], row["value"]) for row in daily] == [("reach", 88)]
+    assert [(error.row, error.code) for error in parsed.rejections] == [(2, "window_total")]

@@ -220,3 +220,29 @@ def test_parse_linktree_quarantines_a_file_without_analytics() -> None:
 )
 def test_sniff_kind_recognises_analytics_by_content(name: str, kind: str | None) -> None:
     assert sniff_kind((FIXTURES / name).read_bytes()) == kind
+
+
+def test_parse_linktree_names_breakdown_buckets_by_the_dimension_key_too(tmp_path: Path) -> None:
+    # given breakdown entries naming their bucket `country`/`city`/`referrer` instead of `name`
+    locations = {
+        "countries": [{"country": "US", "views": {"total": 3}, "clicks": {"total": 1}}],
+        "cities": [{"city": "Tempe", "countryCode": "US", "views": 1, "clicks": 0}],
+    }
+    referrers = {"referrers": [{"referrer": "Tiktok", "views": {"total": 4}, "clicks": 2}]}
+    document = {"data": {"getAccountAnalytics": {"locations": locations, "referrers": referrers}}}
+    path = tmp_path / "breakdowns.json"
+    path.write_text(json.dumps(document))
+
+    # when parsed
+    parsed = parse_path(path)
+
+    # then every entry loads under its own bucket, none is rejected
+    assert parsed.rejections == []
+    assert [
+        (row["dimension"], row["bucket"], row["views"], row["clicks"])
+        for row in rows(parsed, "audience_breakdowns")
+    ] == [
+        ("countries", "US", 3, 1),
+        ("cities", "Tempe, US", 1, 0),
+        ("referrers", "Tiktok", 4, 2),
+    ]

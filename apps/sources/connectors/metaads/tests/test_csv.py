@@ -369,9 +369,9 @@ def test_parse_export_rejects_single_bad_rows_and_loads_the_rest(write_file: Wri
     # when it is parsed with the default 5 % share
     parsed = parse_path(path, kind="ads_manager_csv")
 
-    # then only those rows are rejected, by line and column, and the rows balance
+    # then only those rows are rejected, by line and the file's own column name; rows balance
     assert [(e.row, e.column, e.code, e.message) for e in parsed.rejections] == [
-        (7, "reporting_ends", "invalid_date", "reporting_ends 'someday' is not a date"),
+        (7, "Reporting ends", "invalid_date", "Reporting ends 'someday' is not a date"),
         (11, "*", "ragged_row", "expected 4 fields, found 5"),
     ]
     assert (parsed.rows_in, parsed.rows_out) == (45, 43)
@@ -389,8 +389,8 @@ def test_parse_export_quarantines_a_file_with_too_many_bad_rows(write_file: Writ
 
     # then the whole file is quarantined, quoting the row
     assert rejected.value.message == (
-        "1 of 2 rows rejected (50.0%, more than the 5% allowed); first: row 2 column 'spend' "
-        "invalid_value: spend -1 is negative"
+        "1 of 2 rows rejected (50.0%, more than the 5% allowed); first: row 2 column "
+        "'Amount spent (USD)' invalid_value: Amount spent (USD) -1 is negative"
     )
 
 
@@ -466,7 +466,7 @@ def test_parse_export_reads_an_excel_unicode_text_file(write_file: WriteFile) ->
     [
         (b"", "file is empty"),
         (b"\n\n  \n", "file is empty"),
-        (b"%PDF-1.7 ...", "content is not a text export (looks like a PDF document)"),
+        (b"%PDF-1.7 ...", "content does not match .csv (looks like a PDF document)"),
         (b"Reporting starts,\x00\n", "content is not a text export (NUL characters found)"),
     ],
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from apps.sources.connectors.base import FileRejected, RowError
+from apps.sources.connectors.registry import detect_source
 from apps.sources.connectors.spotify.tests.helpers import parse_fixture, parse_path, rows
 
 ZONEA0_ID = "62owJQCD2XzVB2o19CVsFM"
@@ -117,7 +118,7 @@ def test_parse_audience_timeline_names_missing_columns(tmp_path: Path) -> None:
     ("content", "reason"),
     [
         (b"", "file is empty"),
-        (b"\x89PNG\r\n\x1a\n....", "content is not a text CSV file (looks like a PNG image)"),
+        (b"\x89PNG\r\n\x1a\n....", "content does not match .csv (looks like a PNG image)"),
         (b"date,streams\x00\n", "content is not a text CSV file (NUL bytes found)"),
     ],
 )
@@ -129,3 +130,29 @@ def test_parse_csv_quarantines_empty_and_binary_files(
     with pytest.raises(FileRejected) as rejected:
         parse_path(path)
     assert rejected.value.message == reason
+
+
+@pytest.mark.parametrize(
+    ("header", "missing", "expected"),
+    [
+        ("date,listeners,streams", "'followers'", "audience_timeline"),
+        ("song,listeners,streams,release_date", "'saves'", "songs_summary"),
+    ],
+)
+def test_a_file_missing_one_column_is_claimed_without_source_and_names_it(
+    tmp_path: Path, header: str, missing: str, expected: str
+) -> None:
+    # given an S4A export with one required column dropped (never a song timeline)
+    path = tmp_path / "export-songs-28day.csv"
+    path.write_text(f"{header}\n2025-01-01,1,2,3\n", encoding="utf-8")
+
+    # when it is detected from content and parsed
+    detected = detect_source(path.read_bytes(), path.name)
+    with pytest.raises(FileRejected) as rejected:
+        parse_path(path)
+
+    # then it is S4A's, and the rejection names the missing column against the right layout
+    assert detected == [("spotify", expected)]
+    assert f"missing columns: {missing}; unexpected columns: none; expected ({expected})" in (
+        rejected.value.message
+    )
