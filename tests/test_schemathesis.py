@@ -142,12 +142,14 @@ def _r3_figure(request: pytest.FixtureRequest) -> Iterator[None]:
     """Print the R3 figure once the module ran: operations x examples, and the requests sent."""
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if REQUESTS and reporter is not None:
-        reporter.write_line(
-            f"R3: {len(REQUESTS)} operations x max_examples={FUZZ_EXAMPLES}; "
-            f"{sum(REQUESTS.values())} cases sent (min {min(REQUESTS.values())} per operation); "
-            f"{len(ALL_CHECKS)} checks"
-        )
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if REQUESTS and reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(
+                f"R3: {len(REQUESTS)} operations x max_examples={FUZZ_EXAMPLES}; "
+                f"{sum(REQUESTS.values())} cases sent, min {min(REQUESTS.values())} per "
+                f"operation; {len(ALL_CHECKS)} checks"
+            )
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from apps.kpis import calculations, selectors
 from apps.kpis.filters import RevenueFilters
 from apps.kpis.groups import kpi_alerts_group
 from apps.kpis.models import Alert, AlertRule
-from apps.lake.drift import drift_identity, drift_summary
 from apps.sources.models import Credential
 
 logger = logging.getLogger(__name__)
@@ -230,28 +229,25 @@ def data_quality_findings(*, now: datetime, lookback_days: Decimal) -> list[Aler
 
 
 def schema_drift_findings(*, now: datetime, lookback_days: Decimal) -> list[AlertFinding]:
-    """One per distinct drift (SPEC 3.3) seen in the last `lookback_days` days: a new column
-    is accepted data (info); a lost, renamed or emptied one may hide lost values (warning).
-    The same drift seen again, on another file or a replay, is the same alert."""
+    """One `info` alert per new header fingerprint with new columns seen in the last
+    `lookback_days` days (SPEC 3.3): new columns are accepted and kept in staging extras. A
+    missing or renamed required column quarantines the file, which has its own alert; other
+    differences stay on the file's lineage."""
     since = now - timedelta(days=float(lookback_days))
     findings = []
     for lake_file in selectors.drifted_files(since=since):
-        report = lake_file.schema_drift
-        summary = drift_summary(report)
-        if not summary:
+        new_columns = lake_file.schema_drift.get("new_columns") or []
+        if not new_columns:
             continue
-        only_new = not any(
-            report.get(key) for key in ("missing_columns", "renamed_columns", "emptied_columns")
-        )
         findings.append(
             AlertFinding(
                 type=Alert.Type.DATA_QUALITY,
                 subject=f"schema_changed {lake_file.source}/{lake_file.kind or '-'}",
-                period=drift_identity(report, lake_file.header_fingerprint),
-                severity=Alert.Severity.INFO if only_new else Alert.Severity.WARNING,
+                period=lake_file.header_fingerprint[:32],
+                severity=Alert.Severity.INFO,
                 message=(
                     f"{lake_file.original_name[:120]} ({lake_file.source}/{lake_file.kind}): "
-                    f"{summary}"
+                    f"new columns {', '.join(map(str, new_columns))[:300]}"
                 ),
             )
         )

@@ -148,12 +148,3 @@ def drift_summary(report: dict[str, object]) -> str:
     if not parts:
         return ""
     return f"schema drift vs file {report.get('compared_with')}: " + "; ".join(parts)
-
-
-def drift_identity(report: dict[str, object], fingerprint: str) -> str:
-    """What drifted, independent of the file: the same drift seen again is the same alert."""
-    parts = [fingerprint] + [
-        repr(report.get(key) or [])
-        for key in ("new_columns", "missing_columns", "renamed_columns", "emptied_columns")
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -80,7 +80,8 @@ class LakeFileUploadApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: OutputSerializer, 400: OpenApiResponse(description="Field errors"),
+        # 400/401/403/404 come from bedrot_site.openapi, like every other operation's.
+        responses={201: OutputSerializer,
                    413: OpenApiResponse(description="Larger than UPLOAD_MAX_BYTES")},
     )  # fmt: skip
     def post(self, request: Request) -> Response:

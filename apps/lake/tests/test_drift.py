@@ -105,49 +105,42 @@ def _drift_alerts() -> list[tuple[str, str, str, str]]:
     ]
 
 
-def test_a_drifted_file_raises_one_data_quality_alert_even_when_replayed(
+def test_a_renamed_column_is_recorded_on_the_lineage_but_raises_no_alert(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a timeline with playlist adds and saves, then one that renamed `saves`
-    first = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
-    assert _drift_alerts() == []
+    _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
     renamed = audience_timeline_csv(first_day=date(2025, 1, 4), days=3).replace(
         b",saves\n", b",library saves\n", 1
     )
     second = _ingest(tmp_path, renamed, "b")
 
-    # then one warning names the file and what drifted
+    # then the lineage says what drifted, and only new columns alert (SPEC 3.3)
+    assert second.schema_drift["renamed_columns"] == [{"from": "saves", "to": "library saves"}]
+    assert _drift_alerts() == []
+
+
+def test_new_columns_raise_one_info_alert_even_when_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a timeline without playlist adds and saves, then one that has them
+    _ingest(
+        tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3, has_saves=False), "a"
+    )
+    second = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 4), days=3), "b")
     expected = [
         (
             "data_quality",
-            "warning",
+            "info",
             f"schema_changed spotify/{second.kind}",
-            f"{TIMELINE_NAME} (spotify/{second.kind}): schema drift vs file {first.pk}: "
-            "renamed: saves -> library saves; now empty: spotify_audience_daily.saves",
+            f"{TIMELINE_NAME} (spotify/{second.kind}): new columns playlist adds, saves",
         )
     ]
+    assert second.status == FileStatus.LOADED
     assert _drift_alerts() == expected
 
-    # when the file is re-staged under a newer parser (same drift), no second alert appears
+    # when the file is re-staged under a newer parser (same header), no second alert appears
     monkeypatch.setattr(SpotifyConnector, "parser_version", "2")
     call_command("replay", "--file", str(second.pk), stdout=StringIO())
     assert LakeFile.objects.get(pk=second.pk).parser_version == "2"
     assert _drift_alerts() == expected
-
-
-def test_a_new_column_alone_is_an_info_alert(tmp_path: Path) -> None:
-    # given a timeline without playlist adds and saves, then one that has them
-    first = _ingest(
-        tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3, has_saves=False), "a"
-    )
-    second = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 4), days=3), "b")
-
-    # then the new columns are accepted and reported as information
-    assert second.status == FileStatus.LOADED
-    assert [(severity, message) for _, severity, _, message in _drift_alerts()] == [
-        (
-            "info",
-            f"{TIMELINE_NAME} (spotify/{second.kind}): schema drift vs file {first.pk}: "
-            "new: playlist adds, saves",
-        )
-    ]
