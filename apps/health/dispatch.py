@@ -12,6 +12,8 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from apps.health.models import RunStatus, TaskRun
 from apps.health.tasks import _safe_arguments, run_subject
@@ -38,7 +40,20 @@ def _send(
         options["link"] = link
     if countdown_s:
         options["countdown"] = countdown_s
-    celery_app.send_task(name, kwargs=kwargs, **options)
+    try:
+        celery_app.send_task(name, kwargs=kwargs, **options)
+    except OperationalError as error:
+        # The broker is unreachable: the caller (a health check, a retry click) must still
+        # finish, and the run shows as failed so it can be retried once the broker is back.
+        logger.error(
+            "task_send_failed task=%s task_id=%s error=%s", name, task_id, type(error).__name__
+        )
+        TaskRun.objects.filter(celery_task_id=task_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error_code="broker_unreachable",
+            error_message="The task could not be queued: the broker did not answer.",
+        )
 
 
 def _run_create(
