@@ -146,9 +146,16 @@ class TooLostExtractor(BrowserExtractor):
             if tab.count():
                 tab.first.click()
             run.wait_until(lambda: kind in run.captured, seconds=OWN_CALL_WAIT_S, what="")
+        from playwright.sync_api import Error as PlaywrightError
+
         response = run.captured.get(kind)
         if response is not None:
-            return bytes(response.body())
+            try:
+                return bytes(response.body())
+            except PlaywrightError:
+                # Chromium drops a body once the page navigates on (a login redirect, another
+                # tab); the same call made from the page gives the same document.
+                logger.info("toolost_own_call_body_gone kind=%s", kind)
         logger.info("toolost_own_call_missing kind=%s fetched_from_page=true", kind)
         token = token_in_state(run.storage_state(), run.base_url) or ""
         document = run.fetch_json(
