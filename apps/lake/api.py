@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.health.errors import InvalidInputError
 from apps.lake.drift import drift_summary
 from apps.lake.models import FileStatus, LakeFile
 from apps.lake.selectors import lake_file_list, rejected_row_list
@@ -120,12 +121,22 @@ class LakeFileDismissApi(APIView):
         class Meta:
             ref_name = "LakeFileDismissInput"
 
-    @extend_schema(request=InputSerializer, responses=LakeFileListItemSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: LakeFileListItemSerializer,
+            409: inline_serializer("LakeFileDismissConflict", {"detail": serializers.CharField()}),
+        },
+    )
     def post(self, request: Request, file_id: int) -> Response:
         get_object_or_404(LakeFile, pk=file_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lake_file = lake_file_dismiss(
-            file_id=file_id, user=request.user, note=data.validated_data["note"]
-        )
+        try:
+            lake_file = lake_file_dismiss(
+                file_id=file_id, user=request.user, note=data.validated_data["note"]
+            )
+        except InvalidInputError as error:
+            # A valid request for a file in the wrong state (not quarantined): a conflict.
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(LakeFileListItemSerializer(lake_file).data)

@@ -116,12 +116,12 @@ def test_lake_file_dismiss_api_refuses_bad_input_and_non_staff(alice_client: Any
     accepted = ingest_path(path=FIXTURES / "dk_current_small.tsv")
     rejected = ingest_path(path=FIXTURES / "not_a_statement.tsv")
     url = f"/api/lake/files/{rejected.lake_file_id}/dismiss"
-    # a loaded file cannot be dismissed; a note past 500 characters is a field error
+    # a loaded file cannot be dismissed (a conflict with its state); a note past 500
+    # characters is a field error
     loaded = alice_client.post(f"/api/lake/files/{accepted.lake_file_id}/dismiss", {})
     assert (loaded.status_code, loaded.json()) == (
-        400,
+        409,
         {
-            "code": "invalid_input",
             "detail": f"file {accepted.lake_file_id} is loaded; "
             "only a quarantined file can be dismissed",
         },
