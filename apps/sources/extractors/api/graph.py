@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.health.errors import PermanentError
+from apps.sources.credentials import credential_save
 from apps.sources.extractors.base import CredentialRejected
 from apps.sources.http import HttpClient, HttpResponse, WaitAndRetry, redact
 
@@ -160,3 +161,33 @@ def exchange_long_lived_token(
     expires_in = int(document.get("expires_in") or 0)
     expires_at = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
     return new_token, expires_at
+
+
+class GraphTokenRefresh:
+    """`refresh` for the Graph API extractors (Meta Ads, Instagram): exchange the stored token
+    for a fresh long-lived one while it is still valid."""
+
+    def refresh(self, *, account: str) -> bool:
+        data = self.credential(account)  # type: ignore[attr-defined]
+        if not (data.get("app_id") and data.get("app_secret")):
+            return False  # a system-user token cannot be renewed from here; a human re-enters
+        token = self.required(data, "access_token", account)  # type: ignore[attr-defined]
+        client = self.client(secrets=[token, data["app_secret"]])  # type: ignore[attr-defined]
+        try:
+            new_token, expires_at = exchange_long_lived_token(
+                client,
+                base=self.graph_base,  # type: ignore[attr-defined]
+                app_id=data["app_id"],
+                app_secret=data["app_secret"],
+                token=token,
+            )
+        except CredentialRejected:
+            return False
+        credential_save(
+            source=self.source,  # type: ignore[attr-defined]
+            account=account,
+            kind=self.credential_kind,  # type: ignore[attr-defined]
+            data={**data, "access_token": new_token},
+            expires_at=expires_at,
+        )
+        return True

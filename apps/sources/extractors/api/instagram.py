@@ -18,11 +18,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from apps.sources.credentials import credential_save
 from apps.sources.extractors.api.common import ApiExtractor
 from apps.sources.extractors.api.graph import (
+    GraphTokenRefresh,
     GraphUnsupported,
-    exchange_long_lived_token,
     graph_hook,
 )
 from apps.sources.extractors.base import CredentialRejected, write_landing_json
@@ -49,7 +48,7 @@ def graph_end_time(day: date) -> str:
     return pacific_day_end(day).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-class InstagramExtractor(ApiExtractor):
+class InstagramExtractor(GraphTokenRefresh, ApiExtractor):
     source = "instagram"
     credential_kind = KIND_TOKEN
     default_base_url = "https://graph.facebook.com"
@@ -158,30 +157,4 @@ class InstagramExtractor(ApiExtractor):
             )
         except CredentialRejected:
             return False
-        return True
-
-    def refresh(self, *, account: str) -> bool:
-        """A fresh long-lived token while the old one is valid (needs the app id and secret)."""
-        data = self.credential(account)
-        if not (data.get("app_id") and data.get("app_secret")):
-            return False
-        token = self.required(data, "access_token", account)
-        client = self.client(secrets=[token, data["app_secret"]])
-        try:
-            new_token, expires_at = exchange_long_lived_token(
-                client,
-                base=self.graph_base,
-                app_id=data["app_id"],
-                app_secret=data["app_secret"],
-                token=token,
-            )
-        except CredentialRejected:
-            return False
-        credential_save(
-            source=self.source,
-            account=account,
-            kind=self.credential_kind,
-            data={**data, "access_token": new_token},
-            expires_at=expires_at,
-        )
         return True

@@ -16,11 +16,11 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.sources.credentials import credential_mark, credential_save
+from apps.sources.credentials import credential_mark
 from apps.sources.extractors.api.common import ApiExtractor
 from apps.sources.extractors.api.graph import (
+    GraphTokenRefresh,
     debug_token,
-    exchange_long_lived_token,
     graph_hook,
     pace,
 )
@@ -50,7 +50,7 @@ ENTITY_FIELDS = {
 }
 
 
-class MetaAdsExtractor(ApiExtractor):
+class MetaAdsExtractor(GraphTokenRefresh, ApiExtractor):
     source = "metaads"
     credential_kind = KIND_TOKEN
     default_base_url = "https://graph.facebook.com"
@@ -147,32 +147,6 @@ class MetaAdsExtractor(ApiExtractor):
                 verified=True,
             )
         return is_valid
-
-    def refresh(self, *, account: str) -> bool:
-        """Exchange the token for a fresh long-lived one when the app id and secret are stored."""
-        data = self.credential(account)
-        if not (data.get("app_id") and data.get("app_secret")):
-            return False  # a system-user token cannot be renewed from here; a human re-enters
-        token = self.required(data, "access_token", account)
-        client = self.client(secrets=[token, data["app_secret"]])
-        try:
-            new_token, expires_at = exchange_long_lived_token(
-                client,
-                base=self.graph_base,
-                app_id=data["app_id"],
-                app_secret=data["app_secret"],
-                token=token,
-            )
-        except CredentialRejected:
-            return False
-        credential_save(
-            source=self.source,
-            account=account,
-            kind=self.credential_kind,
-            data={**data, "access_token": new_token},
-            expires_at=expires_at,
-        )
-        return True
 
 
 def _time_range(start: date, end: date) -> str:
