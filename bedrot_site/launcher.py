@@ -29,6 +29,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 DEMO_USERNAME = "demo"
 DEFAULT_PORT = 8000
+# Web server processes sharing the port (BEDROT_WEB_PROCESSES); one per core on the reference
+# 2-core machine.
+DEFAULT_WEB_PROCESSES = 2
+WEB_BACKLOG = 1024
 REDIS_READY_TIMEOUT_S = 15
 WEB_READY_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
@@ -84,7 +88,9 @@ def _forward_output(name: str, stream: IO[bytes]) -> None:
         print(f"{name:<8} | {line}", flush=True)
 
 
-def start_child(name: str, command: list[str], env: dict[str, str], cwd: Path) -> Child:
+def start_child(
+    name: str, command: list[str], env: dict[str, str], cwd: Path, pass_fds: tuple[int, ...] = ()
+) -> Child:
     """Start a process in its own group, its output prefixed with its name."""
     process = subprocess.Popen(
         command,
@@ -94,6 +100,7 @@ def start_child(name: str, command: list[str], env: dict[str, str], cwd: Path) -
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         process_group=0,
+        pass_fds=pass_fds,
     )
     assert process.stdout is not None
     threading.Thread(target=_forward_output, args=(name, process.stdout), daemon=True).start()
@@ -260,16 +267,57 @@ def ensure_port_free(port: int) -> None:
             )
 
 
-def service_commands(port: int) -> dict[str, list[str]]:
-    """The three long-running processes, all on this virtualenv's Python."""
-    python = sys.executable
-    daphne = [python, "-m", "daphne"]
-    celery = [python, "-m", "celery", "-A", "bedrot_site"]
-    return {
-        "web": [*daphne, "-b", "127.0.0.1", "-p", str(port), "bedrot_site.asgi:application"],
-        "worker": [*celery, "worker", "-l", "INFO", "--concurrency", "2"],
-        "beat": [*celery, "beat", "-l", "INFO"],
-    }
+def web_processes() -> int:
+    raw = os.environ.get("BEDROT_WEB_PROCESSES") or str(DEFAULT_WEB_PROCESSES)
+    if not raw.isdigit() or int(raw) < 1:
+        raise LauncherError(f"BEDROT_WEB_PROCESSES must be a whole number from 1, got {raw!r}")
+    return int(raw)
+
+
+def web_listener(port: int) -> socket.socket:
+    """One listening socket that every web process serves (daphne --fd). Django runs a
+    process's synchronous views one at a time, so one process uses one core; with several on
+    the same socket, the kernel hands each connection to whichever is free."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError as error:
+        listener.close()
+        raise LauncherError(f"cannot listen on 127.0.0.1:{port}: {error}") from None
+    listener.listen(WEB_BACKLOG)
+    listener.set_inheritable(True)
+    return listener
+
+
+def web_command(listener_fd: int) -> list[str]:
+    """One web server process (daphne, ASGI) serving the shared listening socket."""
+    return [
+        sys.executable,
+        "-m",
+        "daphne",
+        "--fd",
+        str(listener_fd),
+        "bedrot_site.asgi:application",
+    ]
+
+
+def service_commands(listener_fd: int, processes: int) -> dict[str, list[str]]:
+    """The long-running processes, all on this virtualenv's Python."""
+    celery = [sys.executable, "-m", "celery", "-A", "bedrot_site"]
+    commands = {f"web{number}": web_command(listener_fd) for number in range(1, processes + 1)}
+    commands["worker"] = [*celery, "worker", "-l", "INFO", "--concurrency", "2"]
+    commands["beat"] = [*celery, "beat", "-l", "INFO"]
+    return commands
+
+
+# The web server's request threads share a PostgreSQL connection pool (ignored on SQLite).
+WEB_POOL_SIZE = "8"
+
+
+def _service_env(name: str, env: dict[str, str]) -> dict[str, str]:
+    if not name.startswith("web") or env.get("DATABASE_CONN_MAX_AGE", "0") not in ("", "0"):
+        return env  # a pool and persistent connections exclude each other
+    return {"DATABASE_POOL_SIZE": WEB_POOL_SIZE, **env}
 
 
 def first_exited(children: list[Child]) -> Child | None:
@@ -277,11 +325,18 @@ def first_exited(children: list[Child]) -> Child | None:
 
 
 def wait_for_web(port: int, children: list[Child]) -> None:
+    """Until a web process answers a request: the shared socket accepts as soon as it listens."""
     deadline = time.monotonic() + WEB_READY_TIMEOUT_S
     while time.monotonic() < deadline and first_exited(children) is None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        try:
+            with socket.create_connection(
+                ("127.0.0.1", port), timeout=POLL_INTERVAL_S * 4
+            ) as probe:
+                probe.sendall(b"GET /login/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if probe.recv(1):
+                    return
+        except OSError:
+            pass
         time.sleep(POLL_INTERVAL_S)
 
 
@@ -335,11 +390,13 @@ def serve(env: dict[str, str]) -> None:
     from django.conf import settings
 
     port = web_port()
+    processes = web_processes()
     ensure_port_free(port)
     # A fresh clone has no var/ yet; SQLite will not create the folder of its file.
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     redis_server: Child | None = None
     children: list[Child] = []
+    listener: socket.socket | None = None
     try:
         if os.environ.get("REDIS_URL"):
             wait_for_redis(settings.REDIS_URL, None)
@@ -348,9 +405,18 @@ def serve(env: dict[str, str]) -> None:
         prepare_database(env, settings.BASE_DIR)
         password, password_source = demo_password(settings.VAR_DIR)
         demo_user_ensure(password)
-        for name, command in service_commands(port).items():
+        listener = web_listener(port)
+        for name, command in service_commands(listener.fileno(), processes).items():
             # Appended one by one, so a signal between two starts still stops the first.
-            children.append(start_child(name, command, env, settings.BASE_DIR))
+            children.append(
+                start_child(
+                    name,
+                    command,
+                    _service_env(name, env),
+                    settings.BASE_DIR,
+                    pass_fds=(listener.fileno(),) if name.startswith("web") else (),
+                )
+            )
         wait_for_web(port, children)
         print_banner(port, password, password_source)
         supervise(children)
@@ -358,6 +424,8 @@ def serve(env: dict[str, str]) -> None:
         install_signal_handlers(_ignore_repeat)
         log("stopping")
         stop_children(children)
+        if listener is not None:
+            listener.close()
         if redis_server is not None:
             stop_embedded_redis(redis_server, settings.EMBEDDED_REDIS_SOCKET)
 

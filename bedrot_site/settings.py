@@ -181,6 +181,18 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     # threads piled up connections until PostgreSQL refused new ones (bench B3, 32 clients).
     _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True
+    # A connection pool per process (psycopg_pool) for the web server, whose requests each
+    # would otherwise start a PostgreSQL backend. Off (0) by default: Celery's forked workers
+    # keep one connection per process, and a pool opened before a fork must not be shared.
+    _pool_size = env_int("DATABASE_POOL_SIZE", 0, minimum=0)
+    if _pool_size and _database["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured("DATABASE_POOL_SIZE needs DATABASE_CONN_MAX_AGE=0")
+    if _pool_size:
+        _database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            "timeout": 30,
+        }
 else:
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:/// URL")
 DATABASES = {"default": _database}
@@ -314,6 +326,8 @@ LAKE_RETENTION_LANDING_DAYS = env_int("BEDROT_LAKE_RETENTION_LANDING_DAYS", 7, m
 LAKE_RETENTION_STAGING_DAYS = env_int("BEDROT_LAKE_RETENTION_STAGING_DAYS", 90, minimum=1)
 LAKE_RETENTION_ARCHIVE_DAYS = env_int("BEDROT_LAKE_RETENTION_ARCHIVE_DAYS", 400, minimum=1)
 LAKE_RETENTION_SANDBOX_DAYS = env_int("BEDROT_LAKE_RETENTION_SANDBOX_DAYS", 30, minimum=1)
+# Days a dismissed quarantined file's landing copy stays after the dismissal (raw keeps it).
+LAKE_RETENTION_QUARANTINE_DAYS = env_int("BEDROT_LAKE_RETENTION_QUARANTINE_DAYS", 90, minimum=1)
 REPORTS_DIR = env_path("BEDROT_REPORTS_DIR", VAR_DIR / "reports")
 CHROMIUM_PATH = env_str("BEDROT_CHROMIUM_PATH", "/usr/bin/chromium")
 # Graph API version the Meta Ads and Instagram extractors call (v19.0 or later).

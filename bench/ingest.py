@@ -55,6 +55,11 @@ def _check(name: str, ok: bool, detail: object = "") -> Check:
 
 def child_env(out_dir: Path, database_url: str, statement: StatementFile) -> dict[str, str]:
     """Environment of `manage.py`: the bench database, lake and var folders, Redis db 9."""
+    return manage_env(out_dir, database_url, largest_file_bytes=statement.size_bytes)
+
+
+def manage_env(out_dir: Path, database_url: str, *, largest_file_bytes: int) -> dict[str, str]:
+    """Environment of `manage.py` with the lake and var folders under `out_dir`."""
     env = dict(os.environ)
     for inherited in ("LAKE_S3_BUCKET", "BEDROT_WORK_DIR", "DJANGO_SETTINGS_MODULE"):
         env.pop(inherited, None)
@@ -66,7 +71,7 @@ def child_env(out_dir: Path, database_url: str, statement: StatementFile) -> dic
         BEDROT_ENV="development",
         DJANGO_DEBUG="false",
         # A BENCH_LINES past the 256 MiB upload limit must still be accepted.
-        BEDROT_UPLOAD_MAX_BYTES=str(max(DEFAULT_UPLOAD_MAX_BYTES, statement.size_bytes)),
+        BEDROT_UPLOAD_MAX_BYTES=str(max(DEFAULT_UPLOAD_MAX_BYTES, largest_file_bytes)),
     )
     return env
 

@@ -25,7 +25,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from typing import Any
 
 import redis
 
+from bedrot_site.launcher import DEFAULT_WEB_PROCESSES, web_command, web_listener
 from bench import pg, system
 from bench.ingest import REDIS_URL
 from bench.kpi_dataset import (
@@ -180,12 +180,6 @@ def _parse_head(head: bytes) -> tuple[int, dict[str, str]]:
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def server_env(warehouse: KpiWarehouse, conn_max_age: str) -> dict[str, str]:
     """Production settings, minus HTTPS (the bench talks plain HTTP on the loopback).
 
@@ -204,42 +198,47 @@ def server_env(warehouse: KpiWarehouse, conn_max_age: str) -> dict[str, str]:
         DATABASE_CONN_MAX_AGE=conn_max_age,
         PYTHONUNBUFFERED="1",
     )
+    if conn_max_age == "0":  # as `make run` starts its web server
+        env["DATABASE_POOL_SIZE"] = os.environ.get("BENCH_KPI_POOL_SIZE", "8")
     return env
 
 
 @contextmanager
 def running_server(warehouse: KpiWarehouse, log_path: Path, conn_max_age: str) -> Iterator[int]:
-    """daphne on a free port, as the launcher starts it; stopped (SIGTERM, then kill) on exit."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "daphne",
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "bedrot_site.asgi:application",
-    ]
+    """The web server as the launcher starts it (BENCH_KPI_WEB_PROCESSES daphne processes on
+    one listening socket) on a free port; stopped (SIGTERM, then kill) on exit."""
+    listener = web_listener(0)
+    port = int(listener.getsockname()[1])
+    processes = int(os.environ.get("BENCH_KPI_WEB_PROCESSES", str(DEFAULT_WEB_PROCESSES)))
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command,
-            env=server_env(warehouse, conn_max_age),
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with log_path.open("wb") as log, listener:
+        servers = [
+            subprocess.Popen(
+                web_command(listener.fileno()),
+                env=server_env(warehouse, conn_max_age),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(listener.fileno(),),
+            )
+            for _ in range(processes)
+        ]
         try:
-            _wait_ready(server, port, warehouse.token)
+            for server in servers:
+                _wait_ready(server, port, warehouse.token)
             yield port
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            for server in servers:
+                _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _wait_ready(server: subprocess.Popen[bytes], port: int, token: str) -> None:

@@ -4,8 +4,9 @@ Prints the hardware, versions, dataset, every figure and its target, PASS/FAIL p
 writes the same to bench/out/ingest.json. Settings (environment): BENCH_LINES (1,000,000),
 BENCH_SEED, BENCH_MONTHS, BENCH_LB_RUNS (3), BENCH_BREAKDOWN=1 (instrumented per-step run),
 BENCH_PROFILE=1 (that run under cProfile too), BENCH_STRICT=1 (exit 1 when a target is missed),
-BENCH_PG_ADMIN_URL, BENCH_REDIS_URL. Then B3 (bench/kpi_load.py; BENCH_KPI=0 skips it).
-See bench/README.md.
+BENCH_PG_ADMIN_URL, BENCH_REDIS_URL. Then the per-source ingest (bench/sources.py;
+BENCH_SOURCES=0 skips it), the full rebuild (bench/rebuild.py; BENCH_REBUILD=0 skips it) and B3
+(bench/kpi_load.py; BENCH_KPI=0 skips it). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from bench import ingest, kpi_load, pg, system
+from bench import ingest, kpi_load, pg, rebuild, sources, system
 from bench.dataset import SCHEMA_ID, StatementFile, statement_file
 from bench.measure import ROOT, Measured
 
@@ -252,8 +253,17 @@ def main() -> int:
     return 1 if _flag("BENCH_STRICT") and not all(t["ok"] for t in targets) else 0
 
 
+def _switch(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return raw in {"1", "true", "yes"} if raw else default
+
+
 if __name__ == "__main__":
     status = main()
-    if os.environ.get("BENCH_KPI", "1").strip() != "0":
+    if _switch("BENCH_SOURCES", default=True):
+        status = max(status, sources.run(OUT_DIR))
+    if _switch("BENCH_REBUILD", default=True):
+        status = max(status, rebuild.run(OUT_DIR))
+    if _switch("BENCH_KPI", default=True):
         status = max(status, kpi_load.run(OUT_DIR))
     sys.exit(status)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from apps.health.models import RunStatus, TaskRun
-from apps.health.tasks import _safe_arguments, run_subject
+from apps.health.tasks import BROKER_UNREACHABLE, _safe_arguments, run_subject
 from bedrot_site.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _send(
         TaskRun.objects.filter(celery_task_id=task_id, status=RunStatus.QUEUED).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
-            error_code="broker_unreachable",
+            error_code=BROKER_UNREACHABLE,
             error_message="The task could not be queued: the broker did not answer.",
         )
 

@@ -202,3 +202,22 @@ class RemediationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source}/{self.account or '-'} {self.outcome}"
+
+
+class ScheduleSlotClaim(models.Model):
+    """A periodic job's (job, slot) taken by the first delivery that ran it (SPEC 6.7, R28): a
+    second scheduler started by mistake sends the same slot again, and that delivery is skipped.
+    """
+
+    job = models.CharField(max_length=200, help_text="The django-celery-beat task name")
+    slot = models.DateTimeField(help_text="The scheduled instant the delivery belongs to")
+    celery_task_id = models.CharField(max_length=64)
+    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot"], name="health_schedule_slot_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M:%S} by {self.celery_task_id}"

@@ -21,7 +21,14 @@ from apps.health.cadence import (
     DatasetCadence,
     Priority,
 )
-from apps.health.models import RunStatus, SourceHealthSetting, SourcePause, TaskRun
+from apps.health.models import (
+    Notification,
+    NotificationType,
+    RunStatus,
+    SourceHealthSetting,
+    SourcePause,
+    TaskRun,
+)
 from apps.health.scoring import (
     CredentialFacts,
     DatasetFacts,
@@ -198,3 +205,35 @@ def credential_inventory_list(*, source: str | None = None) -> QuerySet[Any]:
         "id", "source", "account", "kind", "status", "expires_at", "last_verified_at",
         "last_extracted_at", "updated_at",
     )  # fmt: skip
+
+
+# The digest gathers spike and drop alerts (SPEC 5.3.6: "gathered into the daily digest").
+ANOMALY_ALERT_TYPE = "anomaly"
+DIGEST_FALLBACK_WINDOW = timedelta(hours=24)
+
+
+def previous_digest_at(*, before: datetime) -> datetime | None:
+    """When the last stored daily digest went out before `before` (None if never)."""
+    return (
+        Notification.objects.filter(type=NotificationType.DAILY_SUMMARY, created_at__lt=before)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def anomaly_alerts_unacknowledged_since(*, since: datetime, until: datetime) -> list[Any]:
+    """Anomaly alerts raised in [since, until) that no one has acknowledged, oldest first.
+    None when the kpis app is not installed in this process (health runs without it)."""
+    try:
+        alert_model = _model("kpis.Alert")
+    except LookupError:
+        return []
+    return list(
+        alert_model.objects.filter(
+            type=ANOMALY_ALERT_TYPE,
+            acknowledged_at__isnull=True,
+            created_at__gte=since,
+            created_at__lt=until,
+        ).order_by("created_at", "pk")
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,13 @@ from apps.health.scoring import (
     overall_status,
     source_score,
 )
-from apps.health.selectors import health_source_ids, source_facts_get
+from apps.health.selectors import (
+    DIGEST_FALLBACK_WINDOW,
+    anomaly_alerts_unacknowledged_since,
+    health_source_ids,
+    previous_digest_at,
+    source_facts_get,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -435,8 +441,23 @@ def health_report_context(document: dict[str, Any]) -> dict[str, Any]:
     return {"document": document, "services": services, "action_items": items}
 
 
+def _anomaly_section(*, now: datetime) -> tuple[list[str], int]:
+    """Digest lines for the unacknowledged anomaly alerts raised since the previous digest (the
+    last 24 h before the first one), and how many there are."""
+    since = previous_digest_at(before=now) or now - DIGEST_FALLBACK_WINDOW
+    alerts = anomaly_alerts_unacknowledged_since(since=since, until=now)
+    heading = (
+        f"Anomalies since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {len(alerts)} unacknowledged."
+    )
+    lines = [
+        f"- {alert.severity} {alert.subject} ({alert.period}): {alert.message}" for alert in alerts
+    ]
+    return [heading, *lines], len(alerts)
+
+
 def health_daily_summary_send(*, now: datetime | None = None) -> Notification | None:
-    """One digest per day: run counts of the last 24 h, each source's status and login."""
+    """One digest per day: run counts of the last 24 h, each source's status and login, and the
+    anomaly alerts no one has acknowledged since the previous digest."""
     now = now or timezone.now()
     runs = TaskRun.objects.filter(finished_at__gte=now - timedelta(hours=24))
     succeeded = runs.filter(status=RunStatus.SUCCEEDED).count()
@@ -449,6 +470,8 @@ def health_daily_summary_send(*, now: datetime | None = None) -> Notification | 
         f"days old, login {item.score.credential.status}"
         for item in evaluated
     ]
+    anomaly_lines, anomalies = _anomaly_section(now=now)
+    lines += anomaly_lines
     return notification_send(
         event=NotificationEvent(
             type=NotificationType.DAILY_SUMMARY,
@@ -456,7 +479,7 @@ def health_daily_summary_send(*, now: datetime | None = None) -> Notification | 
             subject=f"Daily summary {now.date().isoformat()}",
             message="\n".join(lines),
             url=absolute_url("/health/"),
-            details={"succeeded_24h": succeeded, "failed_24h": failed},
+            details={"succeeded_24h": succeeded, "failed_24h": failed, "anomalies": anomalies},
         ),
         now=now,
     )

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import Ignore, Reject, Retry
+from celery.result import AsyncResult
+from celery.utils import uuid
 from django.apps import apps as django_apps
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from apps.health.errors import BedrotError, RunSkipped, TransientError
 from apps.health.models import RunStatus, TaskRun
+from apps.health.slots import (
+    PERIODIC_TASK_HEADER,
+    SENT_AT_HEADER,
+    request_header,
+    schedule_slot_claim,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +31,8 @@ logger = logging.getLogger(__name__)
 MAX_DELIVERIES = 3
 RETRY_BACKOFF_MAX_S = 600
 MAX_RETRIES = 3
+# The error code of a run whose message never reached the broker (shared with dispatch).
+BROKER_UNREACHABLE = "broker_unreachable"
 
 _ARGUMENT_TYPES = (str, int, float, bool, type(None))
 
@@ -31,10 +43,19 @@ def _safe_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _periodic_task_name(request: Any) -> str:
-    # A worker lifts message headers onto the request; an eager apply() keeps them in `headers`.
-    headers = getattr(request, "headers", None) or {}
-    name = getattr(request, "periodic_task_name", None) or headers.get("periodic_task_name")
-    return str(name or "")
+    return request_header(request, PERIODIC_TASK_HEADER)
+
+
+def _schedule_slot_check(request: Any, task_id: str) -> None:
+    """Skip a delivery whose (job, slot) another scheduler's message already ran (R28)."""
+    job = _periodic_task_name(request)
+    sent_at = request_header(request, SENT_AT_HEADER)
+    if not job or not sent_at:
+        return
+    if not schedule_slot_claim(job=job, sent_at=datetime.fromisoformat(sent_at), task_id=task_id):
+        raise RunSkipped(
+            "duplicate_slot", detail=f"{job}: this slot already ran from another scheduler"
+        )
 
 
 def run_is_scheduled(request: Any) -> bool:
@@ -81,8 +102,51 @@ def _record_failure(task_id: str, exc: BaseException) -> None:
     )
 
 
+def _record_unsent(task_name: str, task_id: str, kwargs: dict[str, Any]) -> None:
+    """A message the broker did not take: a failed run the ops console can retry."""
+    source, account = run_subject(kwargs)
+    # A caller may have written the queued run under this id already; it becomes the failed one.
+    TaskRun.objects.update_or_create(
+        celery_task_id=task_id,
+        defaults={
+            "task_name": task_name,
+            "arguments": _safe_arguments(kwargs),
+            "source": source,
+            "account": account,
+            "status": RunStatus.FAILED,
+            "finished_at": timezone.now(),
+            "error_code": BROKER_UNREACHABLE,
+            "error_message": "The task could not be queued: the broker did not answer.",
+        },
+    )
+
+
 class BedrotTask(Task):  # type: ignore[misc]
     """Records a TaskRun per delivery chain and refuses to loop on a poison message."""
+
+    def apply_async(
+        self,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> AsyncResult:
+        """Send the task; with the broker down, record a failed run instead of raising (R25).
+        The caller (an upload, a load queueing its checks) has already committed its work and
+        must still answer; files left in landing are enqueued again by the landing sweep."""
+        try:
+            return super().apply_async(args, kwargs, **options)
+        except OperationalError as error:
+            if options.get("retries"):
+                raise  # a retry from inside a running task fails that task, as before
+            task_id = options.get("task_id") or uuid()
+            logger.error(
+                "task_send_failed task=%s task_id=%s error=%s",
+                self.name,
+                task_id,
+                type(error).__name__,
+            )
+            _record_unsent(self.name, task_id, kwargs or {})
+            return self.AsyncResult(task_id)
 
     def before_start(self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         source, account = run_subject(kwargs)
@@ -120,6 +184,8 @@ class BedrotTask(Task):  # type: ignore[misc]
                 logger.error("task_poison_dropped task=%s task_id=%s", self.name, task_id)
                 return None
         try:
+            if task_id and not self.request.is_eager:
+                _schedule_slot_check(self.request, task_id)
             return super().__call__(*args, **kwargs)
         except RunSkipped as skipped:
             TaskRun.objects.filter(celery_task_id=task_id).update(

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.kpis import selectors, services
+from apps.kpis.answers import answer_cached
 from apps.kpis.calculations import Period, money_str
 from apps.kpis.filters import RevenueFilters, RevenueFilterSerializer
 from apps.kpis.models import Alert
@@ -130,6 +131,7 @@ class KpiSummaryGetApi(APIView):
             ref_name = "KpiSummary"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         summary = kpi_summary_get(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(summary).data)
@@ -160,6 +162,7 @@ class RevenuePlatformListApi(KpiListApi):
             ref_name = "RevenuePlatformList"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         platforms = revenue_by_platform_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(platforms).data)
@@ -191,6 +194,7 @@ class RevenueArtistListApi(KpiListApi):
             ref_name = "RevenueArtistList"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         artists = revenue_by_artist_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(artists).data)
@@ -221,6 +225,7 @@ class RevenueMonthlyListApi(KpiListApi):
             ref_name = "RevenueMonthlyList"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         months = revenue_monthly_list(
             filters=_filters(self.FilterSerializer, request), today=_today()
@@ -261,6 +266,7 @@ class RevenueDelaysGetApi(KpiListApi):
             ref_name = "RevenueDelays"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         delays = revenue_delays_get(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(delays).data)
@@ -308,6 +314,7 @@ class KpiRealtimeListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.kpi_realtime_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -329,6 +336,7 @@ class RevenueTrackListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.revenue_by_track_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -348,6 +356,7 @@ class RevenueDistributorListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.revenue_by_distributor_list(
             filters=_filters(self.FilterSerializer, request)
@@ -369,6 +378,7 @@ class RevenueTerritoryListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.revenue_by_territory_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -392,6 +402,7 @@ class RevenueLedgerListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.revenue_ledger_list(
             filters=_filters(self.FilterSerializer, request), today=_today()
@@ -413,6 +424,7 @@ class StreamingDailyListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.streaming_daily_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -450,6 +462,7 @@ class StreamingSummaryGetApi(APIView):
             ref_name = "StreamingSummary"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         summary = selectors.streaming_summary_get(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(summary).data)
@@ -474,6 +487,7 @@ class StreamingGrowthListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         serializer = self.FilterSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -511,6 +525,7 @@ class MarketingCampaignListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.marketing_campaign_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -532,6 +547,7 @@ class MarketingArtistListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.marketing_artist_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -569,6 +585,7 @@ class MarketingReleaseListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         serializer = self.FilterSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -603,6 +620,7 @@ class MarketingSubmitHubListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.marketing_submithub_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -632,6 +650,7 @@ class AudienceTikTokListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.audience_tiktok_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -656,6 +675,7 @@ class AudienceInstagramListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.audience_instagram_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -682,6 +702,7 @@ class AudienceYouTubeListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.audience_youtube_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -708,6 +729,7 @@ class AudienceMailchimpListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.audience_mailchimp_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -729,6 +751,7 @@ class AudienceSpotifyListApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         rows = selectors.audience_spotify_list(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(rows).data)
@@ -750,6 +773,7 @@ class AudienceLinktreeGetApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         links = selectors.audience_linktree_get(filters=_filters(self.FilterSerializer, request))
         return Response(self.OutputSerializer(links).data)
@@ -772,6 +796,7 @@ class AudienceTikTokLagGetApi(KpiListApi):
     )
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         filters = _filters(self.FilterSerializer, request)
         if filters.account is None:
@@ -795,6 +820,7 @@ class KpiGoalListApi(KpiListApi):
     )
 
     @extend_schema(responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         goals = selectors.kpi_goal_list(today=_today())
         return Response(self.OutputSerializer(goals).data)

@@ -152,6 +152,14 @@ def fraction(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, RATE_PLACES) if denominator else 0.0
 
 
+def period_trend(current: Decimal | int, previous: Decimal | int) -> float | None:
+    """SPEC 5.1 trend vs the previous period: (current - previous) / previous; None (shown as
+    "—") when the previous period is 0. Callers pass only fully reported periods."""
+    if not previous:
+        return None
+    return float((Decimal(current) - Decimal(previous)) / Decimal(previous))
+
+
 # --- months -----------------------------------------------------------------------------------
 
 
@@ -1062,3 +1070,62 @@ def release_attribution(
     attributed, _ = prorated_revenue(used, start=first_spend, end=end)
     baseline, _ = prorated_revenue(used, start=baseline_start, end=first_spend - timedelta(days=1))
     return ReleaseAttribution(first_spend, end, attributed, baseline, is_final)
+
+
+# --- cross-source Spotify check (SPEC 4.5, 5.6) ------------------------------------------------
+
+CROSS_SOURCE_DAYS = 28
+# Bands of the daily gap: within 5 % OK, 5-15 % note, above 15 % investigate (SPEC 4.5).
+CROSS_SOURCE_NOTE_ABOVE = 0.05
+CROSS_SOURCE_INVESTIGATE_ABOVE = 0.15
+
+
+class CrossSourceBand(StrEnum):
+    OK = "ok"
+    NOTE = "note"
+    INVESTIGATE = "investigate"
+    NO_S4A = "no_s4a"  # S4A has no figure for the day yet: nothing to compare
+
+
+@dataclass(frozen=True)
+class CrossSourceDay:
+    date: date
+    distributor_streams: int
+    s4a_streams: int | None
+    difference: int | None  # distributors - S4A, signed
+    gap: float | None  # |difference| / the larger of the two, a fraction
+    band: CrossSourceBand
+
+
+def cross_source_gap(distributor: int, s4a: int) -> float:
+    """|distributor - S4A| / the larger of the two (0 when both are 0): the same measure as the
+    warehouse validation report, so the page and the report flag the same days."""
+    larger = max(distributor, s4a)
+    return round(abs(distributor - s4a) / larger, RATE_PLACES) if larger else 0.0
+
+
+def cross_source_band(gap: float) -> CrossSourceBand:
+    if gap > CROSS_SOURCE_INVESTIGATE_ABOVE:
+        return CrossSourceBand.INVESTIGATE
+    if gap > CROSS_SOURCE_NOTE_ABOVE:
+        return CrossSourceBand.NOTE
+    return CrossSourceBand.OK
+
+
+def cross_source_days(
+    distributor: Mapping[date, int], s4a: Mapping[date, int]
+) -> list[CrossSourceDay]:
+    """Day by day, oldest first: the distributors' Spotify streams against the S4A sum over
+    artists. Days without distributor streams are not shown; days without S4A are `no_s4a`."""
+    days = []
+    for day in sorted(distributor):
+        streams = int(distributor[day])
+        if day not in s4a:
+            days.append(CrossSourceDay(day, streams, None, None, None, CrossSourceBand.NO_S4A))
+            continue
+        other = int(s4a[day])
+        gap = cross_source_gap(streams, other)
+        days.append(
+            CrossSourceDay(day, streams, other, streams - other, gap, cross_source_band(gap))
+        )
+    return days

@@ -67,6 +67,32 @@ class AlertRule(models.Model):
             "data_quality_lookback_days",
             "Days a quarantined file keeps raising a data-quality alert",
         )
+        ANOMALY_VIEWS_FLOOR = (
+            "anomaly_views_floor",
+            "Smallest change of daily views (TikTok per account, Linktree) worth an alert",
+        )
+        ANOMALY_FOLLOWERS_FLOOR = (
+            "anomaly_followers_floor",
+            "Smallest change of followers (TikTok, Instagram, S4A) worth an alert",
+        )
+        ANOMALY_CTR_FLOOR = (
+            "anomaly_ctr_floor",
+            "Smallest change of the Linktree click-through rate (fraction) worth an alert",
+        )
+        ANOMALY_CPM_FLOOR = (
+            "anomaly_cpm_floor",
+            "Smallest change of a Meta campaign's daily CPM (USD) worth an alert",
+        )
+        ANOMALY_REVENUE_PER_UNIT_FLOOR = (
+            "anomaly_revenue_per_unit_floor",
+            "Smallest change of a platform's revenue per unit (USD, reported months) worth an "
+            "alert",
+        )
+        CROSS_SOURCE_SPOTIFY_FRACTION = (
+            "cross_source_spotify_fraction",
+            "Daily gap between distributor and S4A Spotify streams that raises a data-quality "
+            "alert (fraction, 0.10 = 10 %)",
+        )
 
     name = models.CharField(max_length=64, unique=True, choices=Name.choices)
     threshold = models.DecimalField(max_digits=20, decimal_places=6)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -82,14 +81,6 @@ class LazyTables(Mapping[str, Table]):
 
     def __len__(self) -> int:
         return len(self._page.spec.tables)
-
-
-def period_trend(current: Decimal | int, previous: Decimal | int) -> float | None:
-    """SPEC 5.1 trend vs the previous period: (current - previous) / previous; None (shown as
-    "—") when the previous period is 0. Callers pass only fully reported periods."""
-    if not previous:
-        return None
-    return float((Decimal(current) - Decimal(previous)) / Decimal(previous))
 
 
 @dataclass(frozen=True)

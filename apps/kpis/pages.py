@@ -5,21 +5,28 @@ Columns name the API's fields, so a table, its CSV and its endpoint line up one 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.utils import timezone
 
+from apps.health.scoring import DatasetFreshness, Status, overall_status
+from apps.health.services import EvaluatedSource, health_evaluate
 from apps.kpis import calculations, selectors
-from apps.kpis.calculations import MonthlyRevenueRow, money_str, month_end
+from apps.kpis.calculations import MonthlyRevenueRow, money_str, month_end, period_trend
 from apps.kpis.filters import UNASSIGNED_ARTIST, RevenueFilters
 from apps.kpis.models import Alert
-from apps.kpis.page_context import Card, PageContext, PageSpec, period_trend
+from apps.kpis.page_context import Card, PageContext, PageSpec
 from apps.kpis.selectors import KpiSummary, statement_line_list
+from apps.kpis.series import LagDay, cross_source_spotify_days, tiktok_lag_days
 from apps.kpis.tables import Column, Kind, Table
 from apps.warehouse.models import Platform, StatementLine
 
@@ -93,6 +100,16 @@ def _no_previous(row: calculations.GrowthRow) -> str | None:
     return None if row.previous_streams else "—"
 
 
+def _cross_source_tally(days: list[calculations.CrossSourceDay]) -> str:
+    """A one-line count of the bands above the table (they are also its last column)."""
+    counts = Counter(day.band for day in days)
+    band = calculations.CrossSourceBand
+    return (
+        f"{len(days)} days: {counts[band.OK]} ok, {counts[band.NOTE]} note, "
+        f"{counts[band.INVESTIGATE]} investigate, {counts[band.NO_S4A]} without S4A figures."
+    )
+
+
 GROWTH_COLUMNS = [
     Column("period_start", "Period start", Kind.DATE),
     Column("streams", "Streams", Kind.INT),
@@ -100,6 +117,13 @@ GROWTH_COLUMNS = [
     Column("growth_rate", "Growth", Kind.RATE, placeholder=_no_previous),
 ]
 NO_STREAMS_TEXT = "No daily streams in this selection."
+CROSS_SOURCE_NOTE = (
+    "Spotify streams of both distributors vs the sum over every artist in Spotify for Artists, "
+    "label-wide (the artist, platform and distributor filters do not apply), for the 28 days up "
+    "to the newest distributor day, or from Start to End. Gap = |difference| / the larger "
+    "figure: ok up to 5 %, note up to 15 %, investigate above. A day above the alert threshold "
+    "(10 % by default) raises a data-quality alert."
+)
 
 
 # --- revenue ------------------------------------------------------------------------------------
@@ -303,6 +327,40 @@ class RevenuePage(RevenueMixin):
 # --- overview -----------------------------------------------------------------------------------
 
 
+OVERVIEW_HEALTH_CACHE_S = 60
+FRESHNESS_RULE = "freshness"  # the health deduction for data older than its cadence allows
+
+
+class Freshness(StrEnum):
+    FRESH = "fresh"
+    STALE = "stale"  # older than the source's cadence allows: health deducts for it
+    NO_DATA = "no_data"
+    NOT_CONFIGURED = "not_configured"
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    source: str
+    status: Freshness
+    age_days: int | None  # the age health judges the source by (its worst dataset)
+    datasets: tuple[DatasetFreshness, ...]  # each measured dataset's newest date and age
+
+
+def source_freshness(item: EvaluatedSource) -> SourceFreshness:
+    """One source's tile. Stale means what the health page means by it: the score carries a
+    freshness deduction."""
+    score = item.score
+    if score.status == Status.NOT_CONFIGURED:
+        status = Freshness.NOT_CONFIGURED
+    elif not item.facts.has_any_data:
+        status = Freshness.NO_DATA
+    elif any(deduction.rule == FRESHNESS_RULE for deduction in score.deductions):
+        status = Freshness.STALE
+    else:
+        status = Freshness.FRESH
+    return SourceFreshness(score.source, status, score.freshness_days, score.freshness)
+
+
 OVERVIEW_WINDOW_DAYS = 30
 OVERVIEW_STREAM_DAYS = 90
 OVERVIEW_ALERTS = 5
@@ -335,6 +393,7 @@ class OverviewPage(RevenueMixin):
             "cards": "kpis/partials/cards.html",
             "goals": "kpis/partials/goals.html",
             "latest_alerts": "kpis/partials/latest_alerts.html",
+            "freshness": "kpis/partials/freshness_strip.html",
         },
         tables={"monthly": REVENUE, "streams": STREAMS, "platform": REVENUE},
         table_fragments=frozenset({"monthly", "streams", "platform"}),
@@ -428,7 +487,36 @@ class OverviewPage(RevenueMixin):
             *self._window_cards(self.filters),
             self._followers_card(self.filters),
             Card("Open alerts", f"{open_alerts:,}", note="not yet acknowledged"),
+            self._pipeline_card(),
         ]  # fmt: skip
+
+    @cached_property
+    def health(self) -> list[EvaluatedSource]:
+        """Every source scored as the health page scores it (read only, nothing is sent).
+
+        Scoring reads runs, lineage and logins (about 16 queries a source), so the cards and
+        the strip share one evaluation for a minute; a warehouse load changes the snapshot
+        version and with it the key, so a live refresh after a load sees the new data dates.
+        """
+        key = f"kpis:overview_health:{self.snapshot.version}"
+        evaluated: list[EvaluatedSource] | None = cache.get(key)
+        if evaluated is None:
+            evaluated = health_evaluate(now=timezone.now())
+            cache.set(key, evaluated, OVERVIEW_HEALTH_CACHE_S)
+        return evaluated
+
+    def _pipeline_card(self) -> Card:
+        scored = sum(1 for item in self.health if item.score.status != Status.NOT_CONFIGURED)
+        return Card(
+            "Pipeline status",
+            str(overall_status([item.score for item in self.health])),
+            note=f"{scored} source{'s' if scored != 1 else ''} scored; see Health",
+        )
+
+    @cached_property
+    def freshness(self) -> list[SourceFreshness]:
+        """The freshness strip: one tile per source, from the health scoring (SPEC 6.2)."""
+        return [source_freshness(item) for item in self.health]
 
     def table_monthly(self) -> Table:
         table = super().table_monthly()
@@ -485,9 +573,18 @@ class StreamingPage(PageContext):
             "growth_day": STREAMS,
             "growth_week": STREAMS,
             "growth_month": STREAMS,
+            "cross_source": f"{STREAMS} spotify_audience",
         },
         table_fragments=frozenset(
-            {"daily", "by_platform", "by_distributor", "growth_day", "growth_week", "growth_month"}
+            {
+                "daily",
+                "by_platform",
+                "by_distributor",
+                "growth_day",
+                "growth_week",
+                "growth_month",
+                "cross_source",
+            }
         ),
     )
     cards_datasets = STREAMS
@@ -587,6 +684,41 @@ class StreamingPage(PageContext):
 
     def table_growth_month(self) -> Table:
         return self._growth(calculations.Period.MONTH)
+
+    def table_cross_source(self) -> Table:
+        days = []
+        if self.filters is not None:
+            days = cross_source_spotify_days(
+                start=self.filters.start_date, end=self.filters.end_date
+            )
+        return Table(
+            name="cross_source",
+            title="Cross-source check: distributor vs Spotify for Artists streams",
+            columns=[
+                Column("date", "Date", Kind.DATE),
+                Column("distributor_streams", "Distributors (Spotify)", Kind.INT),
+                Column("s4a_streams", "Spotify for Artists", Kind.INT),
+                Column("difference", "Difference", Kind.INT),
+                Column("gap", "Gap", Kind.RATE),
+                Column("band", "Check", Kind.STATUS),
+            ],
+            rows=days,
+            empty_text="No distributor Spotify streams in this selection.",
+            note=f"{_cross_source_tally(days)} {CROSS_SOURCE_NOTE}",
+            chart_builder="lines",
+            chart_data={
+                "labels": [day.date.isoformat() for day in days],
+                "series": [
+                    {
+                        "label": "Distributors (Spotify)",
+                        "data": [day.distributor_streams for day in days],
+                    },
+                    {"label": "Spotify for Artists", "data": [day.s4a_streams for day in days]},
+                ],
+            },
+            chart_label="Lines of daily Spotify streams as the distributors and as Spotify for "
+            "Artists report them; the gaps and checks are in the table below.",
+        )
 
 
 class MarketingPage(PageContext):
@@ -746,6 +878,51 @@ class MarketingPage(PageContext):
 
 
 AUDIENCE_FILTERS = ("start", "end", "artist", "account")
+LAG_DATASETS = "tiktok spotify_audience meta"
+LAG_NOTE = (
+    "Both series are smoothed over 7 days and differenced, then correlated (Pearson) with the "
+    "streams 0 to 84 days later. Correlation is not causation: a release, a playlist or an ad "
+    "can move both at once."
+)
+
+
+def _correlation(row: calculations.LagCorrelation) -> str | None:
+    # Three decimals on screen (a one-decimal DECIMAL hides the shape); the CSV keeps the value.
+    return None if row.correlation is None else f"{row.correlation:.3f}"
+
+
+def _lag_daily_chart(days: list[LagDay]) -> dict[str, Any]:
+    """Every calendar day from the first to the last, a missing figure left as a gap, so months
+    without data are not squeezed out of the time axis."""
+    by_date = {day.date: day for day in days}
+    dates = []
+    if days:
+        first, last = days[0].date, days[-1].date
+        dates = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    rows = [by_date.get(day) for day in dates]
+
+    def spend(row: LagDay | None) -> str | None:
+        return money_str(row.meta_spend_usd) if row and row.meta_spend_usd else None
+
+    return {
+        "labels": [day.isoformat() for day in dates],
+        "series": [
+            {"label": "TikTok views", "data": [row and row.tiktok_views for row in rows]},
+            {
+                "label": "S4A streams",
+                "data": [row and row.s4a_streams for row in rows],
+                "axis": "y2",
+            },
+            {
+                "label": "Meta spend (USD)",
+                "type": "bar",
+                "data": [spend(row) for row in rows],
+                "axis": "spend",
+            },
+        ],
+    }
+
+
 RATE_NOTE = "Engagement rate = (likes + comments + shares) / views, from the sums."
 
 
@@ -754,20 +931,154 @@ class AudiencePage(PageContext):
         name="audience",
         title="Audience",
         body_template="kpis/partials/audience_body.html",
-        fragments={"linktree_cards": "kpis/partials/linktree_cards.html"},
+        fragments={
+            "linktree_cards": "kpis/partials/linktree_cards.html",
+            "lag_summary": "kpis/partials/lag_summary.html",
+        },
         tables={
             "tiktok": "tiktok",
             "spotify": "spotify_audience",
+            "lag": LAG_DATASETS,
+            "lag_daily": LAG_DATASETS,
             "linktree": "linktree",
             "instagram": "instagram",
             "youtube": "youtube",
             "mailchimp": "mailchimp",
         },
         table_fragments=frozenset(
-            {"tiktok", "spotify", "linktree", "instagram", "youtube", "mailchimp"}
+            {
+                "tiktok",
+                "spotify",
+                "lag",
+                "lag_daily",
+                "linktree",
+                "instagram",
+                "youtube",
+                "mailchimp",
+            }
         ),
         filter_fields=AUDIENCE_FILTERS,
     )
+    extra_params = ("lag_account",)
+
+    # --- TikTok -> streams lag view (SPEC 5.3.5) ---------------------------------------------
+
+    @cached_property
+    def lag_accounts(self) -> list[str]:
+        """The TikTok accounts in the TikTok table (same filters), for the lag selector."""
+        return [row.account for row in self.tables["tiktok"].rows]
+
+    @cached_property
+    def lag_account(self) -> str | None:
+        """The chosen account; else the account filter; else the first one mapped to an
+        artist (the correlation needs the artist's S4A streams)."""
+        accounts = self.lag_accounts
+        for wanted in (self.values["lag_account"], self.filters and self.filters.account):
+            if wanted and wanted in accounts:
+                return wanted
+        mapped = [row.account for row in self.tables["tiktok"].rows if row.artist]
+        return (mapped or accounts or [None])[0]
+
+    @cached_property
+    def lag_hidden_params(self) -> list[tuple[str, str]]:
+        """The filters the account selector carries along unchanged."""
+        return [
+            (name, value) for name, value in self.values.items() if value and name != "lag_account"
+        ]
+
+    @cached_property
+    def lag(self) -> dict[str, Any] | None:
+        """The API's answer for the chosen account (/api/audience/tiktok-lag)."""
+        if self.filters is None or self.lag_account is None:
+            return None
+        return selectors.audience_tiktok_lag_get(
+            filters=replace(self.filters, account=self.lag_account), snapshot=self.snapshot
+        )
+
+    @cached_property
+    def lag_cards(self) -> list[Card]:
+        lag = self.lag
+        if lag is None:
+            return []
+        best = next((row for row in lag["results"] if row.lag_days == lag["best_lag_days"]), None)
+        return [
+            Card("TikTok account", f"{lag['account']}", note=f"artist: {lag['artist'] or '—'}"),
+            Card(
+                "Best lag",
+                "—" if best is None else f"{best.lag_days} days",
+                note="views lead streams by this many days",
+            ),
+            Card("Correlation at the best lag", "—" if best is None else f"{best.correlation:.3f}"),
+            Card(
+                "Overlapping days",
+                f"{lag['overlap_days']:,}",
+                note=f"at least {calculations.LAG_MIN_OVERLAP_DAYS} needed",
+            ),
+        ]
+
+    def table_lag(self) -> Table:
+        lag = self.lag
+        rows = lag["results"] if lag else []
+        empty = "No TikTok account in this selection."
+        if lag is not None and lag["status"] != "ok":
+            empty = (
+                f"Not enough data: {lag['overlap_days']} days with both TikTok views and S4A "
+                f"streams of the artist; the correlation needs {calculations.LAG_MIN_OVERLAP_DAYS}."
+            )
+        return Table(
+            name="lag",
+            title="Correlation of TikTok views with S4A streams, by lag",
+            columns=[
+                Column("lag_days", "Lag (days)", Kind.INT),
+                Column("correlation", "Correlation", Kind.DECIMAL, placeholder=_correlation),
+            ],
+            rows=rows,
+            empty_text=empty,
+            note=LAG_NOTE,
+            chart_builder="bars",
+            chart_data={
+                "y_range": [-1, 1],
+                "labels": [str(row.lag_days) for row in rows],
+                "series": [
+                    {"label": "Correlation", "data": [row.correlation for row in rows]},
+                ],
+            },
+            chart_label="Bars of the correlation at each lag from 0 to 84 days; the figures "
+            "are in the table below.",
+        )
+
+    @cached_property
+    def lag_days(self) -> list[LagDay]:
+        lag = self.lag
+        if self.filters is None or lag is None:
+            return []
+        return tiktok_lag_days(
+            account=lag["account"],
+            artist=lag["artist"],
+            start=self.filters.start_date,
+            end=self.filters.end_date,
+        )
+
+    def table_lag_daily(self) -> Table:
+        days = self.lag_days
+        return Table(
+            name="lag_daily",
+            title="TikTok views, S4A streams and Meta spend per day",
+            columns=[
+                Column("date", "Date", Kind.DATE),
+                Column("tiktok_views", "TikTok views", Kind.INT),
+                Column("s4a_streams", "S4A streams (artist)", Kind.INT),
+                Column("meta_spend_usd", "Meta spend (USD)", Kind.MONEY),
+            ],
+            rows=days,
+            empty_text="No TikTok account in this selection.",
+            note="Meta spend on the artist's campaigns is shown for context only; it is not "
+            "part of the correlation.",
+            chart_builder="lines",
+            chart_data=_lag_daily_chart(days),
+            chart_label="Lines of daily TikTok views (left axis) and the artist's S4A streams "
+            "(right axis), with bars on the days with Meta spend; the figures are below.",
+        )
 
     def _rows(self, selector: Callable[..., Any]) -> list[Any]:
         if self.filters is None:

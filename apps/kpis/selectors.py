@@ -13,6 +13,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,6 @@ from typing import Any, Generic, TypeVar
 import pandas as pd
 from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
     F,
     Max,
@@ -32,8 +32,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncMonth
 
@@ -57,10 +55,12 @@ from apps.warehouse.models import (
     ListMonthly,
     ListSnapshot,
     Platform,
+    RevenueRollup,
     SocialDaily,
     SongStreamDaily,
     StatementLine,
     Submission,
+    TerritoryRollup,
     TrackSplit,
     WarehouseLoad,
 )
@@ -141,13 +141,21 @@ class FilterOptions:
 # --- warehouse version and cache --------------------------------------------------------------
 
 
+# The snapshot an answer is being computed for (`apps.kpis.answers`): every KPI of one request
+# reads the same version, and the request reads it once.
+pinned_snapshot: ContextVar[WarehouseSnapshot | None] = ContextVar("pinned_snapshot", default=None)
+
+
 def warehouse_snapshot_get() -> WarehouseSnapshot:
-    """The warehouse's load version and `as_of`, in one query.
+    """The warehouse's load version and `as_of`, in one query (none when pinned).
 
     The version is the newest load id, the number of loads and the newest finish time, so a load
     that commits after a newer-numbered one still changes it, and a rebuilt database that reuses
     ids does not meet the old entries.
     """
+    pinned = pinned_snapshot.get()
+    if pinned is not None:
+        return pinned
     loads = WarehouseLoad.objects.aggregate(
         newest_id=Max("pk"), load_count=Count("pk"), as_of=Max("finished_at")
     )
@@ -222,6 +230,30 @@ def _statement_lines(
     return lines
 
 
+def _rollup(
+    filters: RevenueFilters,
+    *,
+    with_dates: bool = True,
+    model: type[RevenueRollup] | type[TerritoryRollup] = RevenueRollup,
+) -> QuerySet[Any]:
+    """The rollup rows matching the filters: the sums `_statement_lines` would give, grouped
+    by month, artist, track (or territory), platform and distributor, at a fraction of the rows."""
+    rows = model.objects.order_by()
+    if with_dates and filters.start_month is not None:
+        rows = rows.filter(sale_month__gte=filters.start_month)
+    if with_dates and filters.end_month is not None:
+        rows = rows.filter(sale_month__lte=calculations.month_end(filters.end_month))
+    if filters.is_unassigned:
+        rows = rows.filter(artist__isnull=True)
+    elif filters.artist_id is not None:
+        rows = rows.filter(artist_id=filters.artist_id)
+    if filters.platform_id is not None:
+        rows = rows.filter(platform_id=filters.platform_id)
+    if filters.distributor_id is not None:
+        rows = rows.filter(distributor_id=filters.distributor_id)
+    return rows
+
+
 def statement_line_list(*, filters: RevenueFilters) -> QuerySet[StatementLine]:
     """Statement lines for the dashboard table, newest reporting date first."""
     return (
@@ -245,10 +277,10 @@ def kpi_summary_get(
 
 
 def _kpi_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> KpiSummary:
-    lines = _statement_lines(filters)
+    lines = _rollup(filters)
     totals = lines.aggregate(
         revenue=Sum("earnings_usd"),
-        units=Sum("quantity"),
+        units=Sum("units"),
         artists=Count("artist", distinct=True),
         tracks=Count("track", distinct=True),
     )
@@ -295,9 +327,9 @@ def _revenue_by_platform(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[PlatformRevenue]:
     groups = (
-        _statement_lines(filters)
+        _rollup(filters)
         .values("platform_id", "platform__name")
-        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"), line_count=Count("pk"))
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("units"), line_count=Sum("lines"))
         .order_by("-revenue", "platform__name")
     )
     rows = [
@@ -326,10 +358,10 @@ def revenue_by_artist_list(
 def _revenue_by_artist(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[ArtistRevenue]:
-    lines = _statement_lines(filters)
+    lines = _rollup(filters)
     groups = (
         lines.values("artist_id", "artist__name")
-        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"), line_count=Count("pk"))
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("units"), line_count=Sum("lines"))
         .order_by()
     )
     platforms: dict[int | None, list[str]] = defaultdict(list)
@@ -353,15 +385,14 @@ def _revenue_by_artist(
     return RevenueList(results=rows, as_of=snapshot.as_of)
 
 
-def _paid_by_artist(lines: QuerySet[StatementLine]) -> dict[int | None, Decimal]:
+def _paid_by_artist(lines: QuerySet[RevenueRollup]) -> dict[int | None, Decimal]:
     """Per line artist: what the splits of its tracks pass on (SPEC 5.3.3), computed like the
     track view on the artist's slice of each track, so the two views agree."""
     slices: dict[tuple[int | None, int], dict[date, calculations.MonthSlice]] = defaultdict(dict)
     groups = (
         lines.filter(track_id__isnull=False)
-        .annotate(month=TruncMonth("sale_month"))
-        .values("artist_id", "track_id", "month")
-        .annotate(revenue=Sum("earnings_usd"), positive=_POSITIVE_EARNINGS)
+        .values("artist_id", "track_id", month=F("sale_month"))
+        .annotate(revenue=Sum("earnings_usd"), positive=Sum("positive_earnings_usd"))
     )
     for group in groups:
         slices[(group["artist_id"], group["track_id"])][group["month"]] = calculations.MonthSlice(
@@ -390,11 +421,11 @@ def _revenue_monthly(
     statement_filters = RevenueFilters(
         platform_id=filters.platform_id, distributor_id=filters.distributor_id
     )
-    history = _history_frame(_statement_lines(statement_filters))
+    history = _history_frame(_rollup(statement_filters))
     if filters.artist_id is None and not filters.is_unassigned:
         revenue = calculations.revenue_from_history(history)
     else:
-        revenue = _revenue_frame(_statement_lines(filters, with_dates=False))
+        revenue = _revenue_frame(_rollup(filters, with_dates=False))
     # Streams have no artist: one artist's expected revenue is its run-rate alone.
     is_label_wide = filters.artist_id is None and not filters.is_unassigned
     rows: list[MonthlyRevenueRow] = calculations.monthly_revenue_rows(
@@ -409,11 +440,10 @@ def _revenue_monthly(
     return RevenueList(results=rows, as_of=snapshot.as_of)
 
 
-def _history_frame(lines: QuerySet[StatementLine]) -> pd.DataFrame:
+def _history_frame(lines: QuerySet[RevenueRollup]) -> pd.DataFrame:
     groups = (
-        lines.annotate(reporting_month=TruncMonth("reporting_date"), month=TruncMonth("sale_month"))
-        .values("month", "reporting_month", "distributor_id", "platform_id")
-        .annotate(lines=Count("pk"), revenue=Sum("earnings_usd"), units=Sum("quantity"))
+        lines.values("reporting_month", "distributor_id", "platform_id", month=F("sale_month"))
+        .annotate(line_count=Sum("lines"), revenue=Sum("earnings_usd"), unit_sum=Sum("units"))
         .order_by()
     )
     records = [
@@ -422,20 +452,19 @@ def _history_frame(lines: QuerySet[StatementLine]) -> pd.DataFrame:
             group["reporting_month"],
             group["distributor_id"],
             group["platform_id"],
-            group["lines"],
+            group["line_count"],
             group["revenue"],
-            int(group["units"]),
+            int(group["unit_sum"]),
         )
         for group in groups
     ]
     return pd.DataFrame.from_records(records, columns=list(calculations.HISTORY_COLUMNS))
 
 
-def _revenue_frame(lines: QuerySet[StatementLine]) -> pd.DataFrame:
+def _revenue_frame(lines: QuerySet[RevenueRollup]) -> pd.DataFrame:
     groups = (
-        lines.annotate(month=TruncMonth("sale_month"))
-        .values("month", "distributor_id", "platform_id")
-        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"))
+        lines.values("distributor_id", "platform_id", month=F("sale_month"))
+        .annotate(revenue=Sum("earnings_usd"), unit_sum=Sum("units"))
         .order_by()
     )
     records = [
@@ -444,7 +473,7 @@ def _revenue_frame(lines: QuerySet[StatementLine]) -> pd.DataFrame:
             group["distributor_id"],
             group["platform_id"],
             group["revenue"],
-            int(group["units"]),
+            int(group["unit_sum"]),
         )
         for group in groups
     ]
@@ -463,15 +492,14 @@ def revenue_delays_get(
 
 def _revenue_delays(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> RevenueDelays:
     groups = (
-        _statement_lines(filters)
-        .annotate(reporting_month=TruncMonth("reporting_date"), month=TruncMonth("sale_month"))
-        .values("month", "reporting_month", "platform__name")
-        .annotate(lines=Count("pk"))
+        _rollup(filters)
+        .values("reporting_month", "platform__name", month=F("sale_month"))
+        .annotate(line_count=Sum("lines"))
         .order_by()
     )
     frame = pd.DataFrame.from_records(
         [
-            (group["month"], group["reporting_month"], group["platform__name"], group["lines"])
+            (group["month"], group["reporting_month"], group["platform__name"], group["line_count"])
             for group in groups
         ],
         columns=list(calculations.DELAY_COLUMNS),
@@ -664,9 +692,6 @@ class TerritoryRevenue:
 
 UNASSIGNED_TRACK = "(unassigned)"
 UNKNOWN_TERRITORY = "(unknown)"
-_POSITIVE_EARNINGS = Sum(
-    Case(When(earnings_usd__gt=0, then=F("earnings_usd")), default=Value(Decimal(0)))
-)
 
 
 def revenue_by_track_list(
@@ -684,10 +709,13 @@ def _revenue_by_track(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[TrackRevenue]:
     groups = (
-        _statement_lines(filters)
-        .annotate(month=TruncMonth("sale_month"))
-        .values("track_id", "track__title", "track__isrc", "track__artist__name", "month")
-        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"), positive=_POSITIVE_EARNINGS)
+        _rollup(filters)
+        .values(
+            "track_id", "track__title", "track__isrc", "track__artist__name", month=F("sale_month")
+        )
+        .annotate(
+            revenue=Sum("earnings_usd"), units=Sum("units"), positive=Sum("positive_earnings_usd")
+        )
     )
     tracks: dict[int | None, dict[str, Any]] = {}
     for group in groups:
@@ -749,10 +777,9 @@ def _paid_by_key(
         return {}
     history: dict[int, dict[date, Decimal]] = defaultdict(dict)
     groups = (
-        StatementLine.objects.filter(track_id__in=list(splits))
-        .annotate(month=TruncMonth("sale_month"))
-        .values("track_id", "month")
-        .annotate(positive=_POSITIVE_EARNINGS)
+        RevenueRollup.objects.filter(track_id__in=list(splits))
+        .values("track_id", month=F("sale_month"))
+        .annotate(positive=Sum("positive_earnings_usd"))
         .order_by()
     )
     for group in groups:
@@ -787,9 +814,9 @@ def _revenue_by_distributor(
         lambda: {"revenue": Decimal(0), "units": 0, "streams": 0}
     )
     for group in (
-        _statement_lines(filters)
+        _rollup(filters)
         .values("distributor__code")
-        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"))
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("units"))
     ):
         totals[group["distributor__code"]]["revenue"] = group["revenue"]
         totals[group["distributor__code"]]["units"] = int(group["units"])
@@ -822,9 +849,9 @@ def _revenue_by_territory(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[TerritoryRevenue]:
     groups = (
-        _statement_lines(filters)
+        _rollup(filters, model=TerritoryRollup)
         .values("territory__code")
-        .annotate(revenue=Sum("earnings_usd"), units=Sum("quantity"), line_count=Count("pk"))
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("units"), line_count=Sum("lines"))
     )
     rows = [
         TerritoryRevenue(
@@ -870,7 +897,7 @@ def _revenue_ledger(
     statement_filters = RevenueFilters(
         platform_id=filters.platform_id, distributor_id=filters.distributor_id
     )
-    history = _history_frame(_statement_lines(statement_filters))
+    history = _history_frame(_rollup(statement_filters))
     rows = calculations.ledger_rows(
         history,
         today=today,
@@ -1233,7 +1260,7 @@ def _marketing_artists(
     revenue_filters = dataclasses.replace(filters, platform_id=None, distributor_id=None)
     revenue = (
         dict(
-            _statement_lines(revenue_filters)
+            _rollup(revenue_filters)
             .filter(track__artist_id__in=[pk for pk in totals if pk is not None])
             .values_list("track__artist_id")
             .annotate(revenue=Sum("earnings_usd"))
@@ -1636,7 +1663,7 @@ def kpi_goal_list(
 
 def latest_reported_months(*, today: date, count: int) -> list[tuple[date, Decimal]]:
     """The `count` most recent sale months with status `reported`, newest first, with revenue."""
-    history = _history_frame(_statement_lines(RevenueFilters()))
+    history = _history_frame(_rollup(RevenueFilters()))
     statuses = calculations.month_statuses(
         history, today=today, grace_days=kpi_setting_get(KpiSetting.Name.REPORT_GRACE_DAYS)
     )
@@ -1835,9 +1862,8 @@ def _track_spend(filters: RevenueFilters) -> dict[int, dict[str, Any]]:
 def _track_monthly_revenue(track_ids: list[int]) -> dict[int, dict[date, Decimal]]:
     monthly: dict[int, dict[date, Decimal]] = defaultdict(dict)
     for group in (
-        StatementLine.objects.filter(track_id__in=track_ids)
-        .annotate(month=TruncMonth("sale_month"))
-        .values("track_id", "month")
+        RevenueRollup.objects.filter(track_id__in=track_ids)
+        .values("track_id", month=F("sale_month"))
         .annotate(revenue=Sum("earnings_usd"))
         .order_by()
     ):
@@ -1873,7 +1899,7 @@ def _releases(
 ) -> ReleaseRoasList:
     spend = _track_spend(filters)
     statuses = calculations.month_statuses(
-        _history_frame(_statement_lines(RevenueFilters())),
+        _history_frame(_rollup(RevenueFilters())),
         today=today,
         grace_days=kpi_setting_get(KpiSetting.Name.REPORT_GRACE_DAYS),
     )

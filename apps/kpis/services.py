@@ -8,6 +8,7 @@ duplicate or clears an acknowledgement.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.health.broadcast import broadcast_on_commit
-from apps.kpis import calculations, selectors
+from apps.kpis import calculations, selectors, series
 from apps.kpis.filters import RevenueFilters
 from apps.kpis.groups import kpi_alerts_group
 from apps.kpis.models import Alert, AlertRule
@@ -27,6 +28,7 @@ from apps.sources.models import Credential
 logger = logging.getLogger(__name__)
 
 LABEL_SUBJECT = "label"
+CROSS_SOURCE_SUBJECT = "cross-source Spotify"
 SUBJECT_MAX = Alert._meta.get_field("subject").max_length
 MESSAGE_MAX = Alert._meta.get_field("message").max_length
 ALERT_RULE_DEFAULTS = {
@@ -38,6 +40,12 @@ ALERT_RULE_DEFAULTS = {
     AlertRule.Name.ANOMALY_STREAMS_FLOOR: Decimal("50"),
     AlertRule.Name.ANOMALY_LISTENERS_FLOOR: Decimal("20"),
     AlertRule.Name.DATA_QUALITY_LOOKBACK_DAYS: Decimal("7"),
+    AlertRule.Name.ANOMALY_VIEWS_FLOOR: Decimal("20"),
+    AlertRule.Name.ANOMALY_FOLLOWERS_FLOOR: Decimal("20"),
+    AlertRule.Name.ANOMALY_CTR_FLOOR: Decimal("0.05"),
+    AlertRule.Name.ANOMALY_CPM_FLOOR: Decimal("1"),
+    AlertRule.Name.ANOMALY_REVENUE_PER_UNIT_FLOOR: Decimal("0.0005"),
+    AlertRule.Name.CROSS_SOURCE_SPOTIFY_FRACTION: Decimal("0.10"),
 }
 
 
@@ -157,13 +165,78 @@ def credential_findings(*, now: datetime, expiry_days: Decimal) -> list[AlertFin
     return findings
 
 
+@dataclass(frozen=True)
+class WatchedSeries:
+    """One family of series the spike/drop rule watches (SPEC 5.3.6).
+
+    `label` starts the alert subject ("TikTok views zonea0"); `floor` names the AlertRule with
+    the smallest change worth an alert; `places` is how many decimals the message shows;
+    `rising_is_bad` marks series where a spike (not a drop) is the warning, such as a CPM.
+    """
+
+    label: str
+    floor: AlertRule.Name
+    read: Callable[[date], series.Series]
+    places: int = 0
+    rising_is_bad: bool = False
+    period_format: str = "%Y-%m-%d"  # a monthly series names its month
+
+
+WATCHED_SERIES = (
+    WatchedSeries(
+        "streams", AlertRule.Name.ANOMALY_STREAMS_FLOOR, lambda _: selectors.daily_stream_series()
+    ),
+    WatchedSeries(
+        "listeners", AlertRule.Name.ANOMALY_LISTENERS_FLOOR, lambda _: selectors.listener_series()
+    ),
+    WatchedSeries(
+        "S4A followers",
+        AlertRule.Name.ANOMALY_FOLLOWERS_FLOOR,
+        lambda _: series.spotify_follower_series(),
+    ),
+    WatchedSeries(
+        "TikTok views", AlertRule.Name.ANOMALY_VIEWS_FLOOR, lambda _: series.tiktok_view_series()
+    ),
+    WatchedSeries(
+        "followers",
+        AlertRule.Name.ANOMALY_FOLLOWERS_FLOOR,
+        lambda _: series.social_follower_series(),
+    ),
+    WatchedSeries(
+        "Linktree views",
+        AlertRule.Name.ANOMALY_VIEWS_FLOOR,
+        lambda _: series.linktree_view_series(),
+    ),
+    WatchedSeries(
+        "Linktree CTR",
+        AlertRule.Name.ANOMALY_CTR_FLOOR,
+        lambda _: series.linktree_ctr_series(),
+        places=4,
+    ),
+    WatchedSeries(
+        "Meta CPM",
+        AlertRule.Name.ANOMALY_CPM_FLOOR,
+        lambda _: series.meta_cpm_series(),
+        places=2,
+        rising_is_bad=True,
+    ),
+    WatchedSeries(
+        "revenue per unit",
+        AlertRule.Name.ANOMALY_REVENUE_PER_UNIT_FLOOR,
+        lambda today: series.revenue_per_unit_series(today=today),
+        places=6,
+        period_format="%Y-%m",
+    ),
+)
+
+
 def _series_anomalies(
-    series: dict[str, list[tuple[date, int]]], *, label: str, z_score: Decimal, floor: Decimal
+    watched: WatchedSeries, points_by_name: series.Series, *, z_score: Decimal, floor: Decimal
 ) -> list[AlertFinding]:
-    """At most one alert per series and day: its latest point against the 28 before it. A
-    drop is a warning (something may be broken), a spike is information."""
+    """At most one alert per series and day: its latest point against the 28 before it. The
+    harmful direction (a drop, or a rising cost) is a warning; the other is information."""
     findings = []
-    for name, points in sorted(series.items()):
+    for name, points in sorted(points_by_name.items()):
         anomaly = calculations.robust_anomaly(
             [float(value) for _day, value in points],
             z_threshold=float(z_score),
@@ -171,17 +244,21 @@ def _series_anomalies(
         )
         if anomaly is None:
             continue
-        day = points[-1][0]
-        direction = "drop" if anomaly.change < 0 else "spike"
+        period = points[-1][0].strftime(watched.period_format)
+        is_rise = anomaly.change > 0
+        places = watched.places
+        label = watched.label[:1].upper() + watched.label[1:]  # "TikTok" keeps its capitals
         findings.append(
             AlertFinding(
                 type=Alert.Type.ANOMALY,
-                subject=f"{label} {name}",
-                period=day.isoformat(),
-                severity=Alert.Severity.WARNING if anomaly.change < 0 else Alert.Severity.INFO,
+                subject=f"{watched.label} {name}",
+                period=period,
+                severity=Alert.Severity.WARNING
+                if is_rise == watched.rising_is_bad
+                else Alert.Severity.INFO,
                 message=(
-                    f"{label.capitalize()} {direction} for {name} on {day.isoformat()}: "
-                    f"{anomaly.latest:.0f} vs a median of {anomaly.median:.0f} "
+                    f"{label} {'spike' if is_rise else 'drop'} for {name} on {period}: "
+                    f"{anomaly.latest:.{places}f} vs a median of {anomaly.median:.{places}f} "
                     f"over the previous {calculations.ANOMALY_BASELINE_POINTS} points."
                 ),
             )
@@ -190,23 +267,35 @@ def _series_anomalies(
 
 
 def anomaly_findings(
-    *, z_score: Decimal, streams_floor: Decimal | None, listeners_floor: Decimal | None
+    *, today: date, z_score: Decimal, floors: Mapping[str, Decimal | None]
 ) -> list[AlertFinding]:
-    """SPEC 5.3.6 on daily streams per (distributor, platform) and S4A listeners per artist;
-    a series whose floor rule is disabled is not watched."""
+    """SPEC 5.3.6 on every watched series; a series whose floor rule is disabled is not read."""
     findings = []
-    if streams_floor is not None:
-        findings += _series_anomalies(
-            selectors.daily_stream_series(), label="streams", z_score=z_score, floor=streams_floor
-        )
-    if listeners_floor is not None:
-        findings += _series_anomalies(
-            selectors.listener_series(),
-            label="listeners",
-            z_score=z_score,
-            floor=listeners_floor,
-        )
+    for watched in WATCHED_SERIES:
+        floor = floors.get(watched.floor)
+        if floor is None:
+            continue
+        findings += _series_anomalies(watched, watched.read(today), z_score=z_score, floor=floor)
     return findings
+
+
+def cross_source_findings(*, threshold: Decimal) -> list[AlertFinding]:
+    """One data-quality alert per day of the last 28 whose distributor and S4A Spotify streams
+    differ by more than the threshold (a fraction of the larger figure, SPEC 4.5/5.4)."""
+    return [
+        AlertFinding(
+            type=Alert.Type.DATA_QUALITY,
+            subject=CROSS_SOURCE_SUBJECT,
+            period=day.date.isoformat(),
+            severity=Alert.Severity.WARNING,
+            message=(
+                f"Spotify streams on {day.date.isoformat()}: distributors {day.distributor_streams}"
+                f" vs Spotify for Artists {day.s4a_streams}, {day.gap:.1%} apart."
+            ),
+        )
+        for day in series.cross_source_spotify_days()
+        if day.gap is not None and day.gap > threshold
+    ]
 
 
 def data_quality_findings(*, now: datetime, lookback_days: Decimal) -> list[AlertFinding]:
@@ -273,13 +362,10 @@ def alert_findings(*, today: date, now: datetime | None = None) -> list[AlertFin
         findings.extend(credential_findings(now=now, expiry_days=expiry))
     z_score = thresholds[AlertRule.Name.ANOMALY_Z_SCORE]
     if z_score is not None:
-        findings.extend(
-            anomaly_findings(
-                z_score=z_score,
-                streams_floor=thresholds[AlertRule.Name.ANOMALY_STREAMS_FLOOR],
-                listeners_floor=thresholds[AlertRule.Name.ANOMALY_LISTENERS_FLOOR],
-            )
-        )
+        findings.extend(anomaly_findings(today=today, z_score=z_score, floors=thresholds))
+    cross_source = thresholds[AlertRule.Name.CROSS_SOURCE_SPOTIFY_FRACTION]
+    if cross_source is not None:
+        findings.extend(cross_source_findings(threshold=cross_source))
     lookback = thresholds[AlertRule.Name.DATA_QUALITY_LOOKBACK_DAYS]
     if lookback is not None:
         findings.extend(data_quality_findings(now=now, lookback_days=lookback))

@@ -89,7 +89,8 @@ def render_page(request: HtmxHttpRequest, page: PageContext) -> HttpResponse:
 
 @require_GET
 def dashboard_page(request: HtmxHttpRequest) -> HttpResponse:
-    """Overview: KPI cards with trends, monthly actual vs expected, streams, goals, alerts."""
+    """Overview: KPI cards with trends, monthly actual vs expected, streams, goals, alerts
+    and the freshness strip."""
     return render_page(request, OverviewPage(request))
 
 
@@ -101,7 +102,8 @@ def revenue_page(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def streaming_page(request: HtmxHttpRequest) -> HttpResponse:
-    """Daily streams by platform and distributor, growth, and the realtime tiles."""
+    """Daily streams by platform and distributor, growth, the realtime tiles and the
+    cross-source Spotify check."""
     return render_page(request, StreamingPage(request))
 
 
@@ -113,7 +115,8 @@ def marketing_page(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def audience_page(request: HtmxHttpRequest) -> HttpResponse:
-    """TikTok per account, Spotify per artist and Linktree."""
+    """Spotify per artist, TikTok per account with the lag view, Linktree, Instagram,
+    YouTube and Mailchimp."""
     return render_page(request, AudiencePage(request))
 
 

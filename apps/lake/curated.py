@@ -25,6 +25,7 @@ from django.utils import timezone
 from apps.health.errors import TransientError
 from apps.lake.models import CuratedDataset, FileOrigin, LakeFile
 from apps.lake.storage import lake_storage
+from apps.sources.connectors.registry import CONNECTORS
 from apps.sources.datasets import DATASETS, DatasetSpec
 
 # Columns every curated row carries besides its dataset's own.
@@ -125,14 +126,33 @@ def origin_rank(origin: str) -> int:
     return 1 if origin == FileOrigin.API else 0
 
 
+def api_payload_kinds(source: str) -> frozenset[str]:
+    """The kinds whose content is an API payload, as the source's connector declares them."""
+    connector = CONNECTORS.get(source)
+    return connector.api_payload_kinds if connector is not None else frozenset()
+
+
+def file_ranks(file_ids: list[int]) -> dict[int, int]:
+    """Precedence rank per file: API data (1) beats an export (0) (SPEC 3.5). A file is API
+    data when an API extractor fetched it, or when its content is an API payload however it
+    arrived: a saved YouTube Analytics report uploaded by hand still beats a Studio export."""
+    files = LakeFile.objects.filter(pk__in=file_ids).values_list("pk", "origin", "source", "kind")
+    return {
+        pk: max(origin_rank(origin), int(kind in api_payload_kinds(source)))
+        for pk, origin, source, kind in files
+    }
+
+
 def _existing_ranks(existing: pa.Table) -> pa.Array:
-    """The origin rank of every existing row, from the lineage of the file it came from."""
+    """The precedence rank of every existing row, from the lineage of the file it came from."""
     file_ids = pc.unique(existing.column("source_file_id")).to_pylist()
-    api_ids = list(
-        LakeFile.objects.filter(pk__in=file_ids, origin=FileOrigin.API).values_list("pk", flat=True)
-    )
+    api_ids = [pk for pk, rank in file_ranks(file_ids).items() if rank]
     from_api = pc.is_in(existing.column("source_file_id"), pa.array(api_ids, pa.int64()))
     return pc.cast(from_api, pa.int8())
+
+
+def _incoming_rank(source_file_id: int, origin: str) -> int:
+    return max(origin_rank(origin), file_ranks([source_file_id]).get(source_file_id, 0))
 
 
 def _merge_partition(
@@ -143,7 +163,7 @@ def _merge_partition(
     rank: int = 0,
 ) -> tuple[pa.Table, int]:
     """Incoming rows replace existing rows with the same key unless the existing one wins:
-    it came from the API and the incoming from an export, or it has the same origin and a newer
+    it is API data and the incoming an export (`file_ranks`), or it has the same rank and a newer
     capture. A tie goes to the incoming rows, so a replay under a newer parser replaces its own
     older output. Keys missing from the incoming file are kept (history is never deleted)."""
     if existing is None or existing.num_rows == 0:
@@ -192,6 +212,7 @@ def curated_merge(
     names = sorted(pc.unique(labels).to_pylist())
     # Rows select their partition by an integer code rather than a string compare per row.
     codes = pc.index_in(labels, value_set=pa.array(names, pa.string()))
+    rank = _incoming_rank(source_file_id, origin)
     with dataset_lease(dataset_name) as dataset:
         partitions = manifest_read(dataset)
         version = dataset.version + 1
@@ -200,9 +221,7 @@ def curated_merge(
         for code, label in enumerate(names):
             incoming = table.filter(pc.equal(codes, code))
             existing = partition_read(partitions[label]) if label in partitions else None
-            merged, replaced = _merge_partition(
-                existing, incoming, spec, captured_at, origin_rank(origin)
-            )
+            merged, replaced = _merge_partition(existing, incoming, spec, captured_at, rank)
             key = f"curated/{dataset_name}/{spec.partition_column}={label}/part-v{version}.parquet"
             _write_parquet(key, merged)
             partitions[label] = key

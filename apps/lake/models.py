@@ -44,6 +44,9 @@ class LakeFile(models.Model):
     raw_key = models.CharField(max_length=500, blank=True)
     staging_key = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64, db_index=True)
+    # What the connector reads from the name when the bytes do not say it (an S4A song
+    # timeline's account/song); empty for every other kind, which dedupes by sha256 alone.
+    dedupe_identity = models.CharField(max_length=320, blank=True, default="")
     size_bytes = models.BigIntegerField()
     zone = models.CharField(max_length=16, choices=Zone.choices, default=Zone.LANDING)
     status = models.CharField(
@@ -93,11 +96,12 @@ class LakeFile(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # The same bytes are stored once: only one non-duplicate row per sha256.
+            # The same file is registered once: one non-duplicate row per sha256 and identity
+            # (raw still stores the bytes once, keyed by sha256 alone).
             models.UniqueConstraint(
-                fields=["sha256"],
+                fields=["sha256", "dedupe_identity"],
                 condition=~models.Q(status="duplicate"),
-                name="lake_file_unique_sha256",
+                name="lake_file_unique_sha256_identity",
             )
         ]
 

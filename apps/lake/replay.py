@@ -22,7 +22,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from apps.lake.curated import curated_remove_file_rows, natural_keys, partition_labels
+from apps.lake.curated import (
+    curated_merge,
+    curated_partitions,
+    curated_remove_file_rows,
+    file_ranks,
+    natural_keys,
+    partition_labels,
+)
 from apps.lake.models import FileStatus, LakeFile, Zone
 from apps.lake.services import (
     lake_file_claim,
@@ -40,6 +47,9 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "apps.warehouse.tasks.lake_file_process_task"
 # Files that are finished (loaded) or stopped (quarantined); files in flight are the sweeper's.
 REPLAYABLE = (FileStatus.LOADED, FileStatus.QUARANTINED)
+# Files whose staged rows stand in curated: a key a replay drops comes back from one of them.
+# A quarantined file is left out: its current parse is refused, so its old rows are not trusted.
+RESTORE_FROM = (FileStatus.CURATED, FileStatus.LOADED)
 # The warehouse function that deletes facts a replayed file no longer yields; named, not
 # imported, for the same reason as PROCESS_TASK.
 RETRACT_FUNCTION = "apps.warehouse.retract.warehouse_file_retract"
@@ -67,6 +77,17 @@ class ReplayOutcome:
     reason: str = ""
     # Warehouse rows deleted per fact model because the file no longer yields their keys.
     retracted: dict[str, int] = field(default_factory=dict)
+    # Curated rows per dataset brought back from other files for keys this file dropped.
+    restored: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What dropping a replayed file's gone keys did: warehouse rows deleted per fact model,
+    curated rows restored from other files per dataset."""
+
+    retracted: dict[str, int] = field(default_factory=dict)
+    restored: dict[str, int] = field(default_factory=dict)
 
 
 def replay_candidates(*, source: str | None = None, file_id: int | None = None) -> QuerySet:
@@ -112,27 +133,84 @@ def _removed_rows(dataset: str, old: pa.Table, new: pa.Table | None) -> pa.Table
     return old.filter(pc.invert(pc.is_in(old_keys, natural_keys(dataset, new))))
 
 
+def _missing_keys(dataset: str, gone: pa.Table) -> set[str]:
+    """The gone keys that no row of curated holds any more."""
+    missing = set(natural_keys(dataset, gone).to_pylist())
+    for table in curated_partitions(dataset, partition_labels(dataset, gone)):
+        missing -= set(natural_keys(dataset, table).to_pylist())
+    return missing
+
+
+def _restore_candidates(lake_file: LakeFile) -> list[LakeFile]:
+    """The source's other files whose rows stand in curated, the precedence winner first
+    (SPEC 3.5: API data, then the newer capture, then the later arrival)."""
+    files = list(
+        LakeFile.objects.filter(source=lake_file.source, status__in=RESTORE_FROM)
+        .exclude(pk=lake_file.pk)
+        .exclude(staging_key="")
+    )
+    ranks = file_ranks([other.pk for other in files])
+    return sorted(
+        files,
+        key=lambda other: (ranks.get(other.pk, 0), other.captured_at or other.created_at, other.pk),
+        reverse=True,
+    )
+
+
+def _restore_from_other_files(lake_file: LakeFile, dataset: str, gone: pa.Table) -> int:
+    """A key the replayed file no longer yields, that an older file still yields, takes that
+    file's value again (the one the precedence picks among all that yield it), as a rebuild of
+    curated from every file would give; without this the older value was lost with the key.
+    Returns the curated rows restored."""
+    missing = _missing_keys(dataset, gone)
+    restored = 0
+    for other in _restore_candidates(lake_file):
+        if not missing:
+            break
+        table = staged_tables(other).get(dataset)
+        if table is None:
+            continue
+        wanted = pc.is_in(natural_keys(dataset, table), pa.array(sorted(missing), pa.string()))
+        rows = table.filter(wanted)
+        if not rows.num_rows:
+            continue
+        curated_merge(
+            dataset_name=dataset,
+            table=rows,
+            source_file_id=other.pk,
+            captured_at=other.captured_at or other.created_at,
+            origin=other.origin,
+        )
+        missing -= set(natural_keys(dataset, rows).to_pylist())
+        restored += rows.num_rows
+    return restored
+
+
 def _remove_gone_keys(
-    file_id: int, old_tables: dict[str, pa.Table], new_tables: dict[str, pa.Table]
-) -> dict[str, int]:
-    """Drop the keys the new parse no longer yields from curated and from the warehouse, in one
-    transaction: a crash leaves both as they were, and the next replay finds the same keys gone
-    (the staged tables are only rewritten afterwards). Returns warehouse rows deleted per model."""
+    lake_file: LakeFile, old_tables: dict[str, pa.Table], new_tables: dict[str, pa.Table]
+) -> Removal:
+    """Drop the keys the new parse no longer yields from curated, restore those another file
+    still yields, and retract the rest from the warehouse, in one transaction: a crash leaves
+    both as they were, and the next replay finds the same keys gone (the staged tables are only
+    rewritten afterwards)."""
     with transaction.atomic():
         emptied = set()
+        restored: dict[str, int] = {}
         for dataset, old in old_tables.items():
+            gone = _removed_rows(dataset, old, new_tables.get(dataset))
             result = curated_remove_file_rows(
-                dataset_name=dataset,
-                table=_removed_rows(dataset, old, new_tables.get(dataset)),
-                source_file_id=file_id,
+                dataset_name=dataset, table=gone, source_file_id=lake_file.pk
             )
             if result.rows_added < 0:  # a removal reports its rows as negative additions
                 emptied.add(dataset)
+                restored[dataset] = _restore_from_other_files(lake_file, dataset, gone)
         if not emptied:
-            return {}
+            return Removal()
+        # The reload inside the retraction puts the restored values into the warehouse too.
         partitions = {name: partition_labels(name, table) for name, table in old_tables.items()}
         retract = import_string(RETRACT_FUNCTION)
-        return dict(retract(file_id=file_id, datasets=emptied, partitions=partitions))
+        retracted = dict(retract(file_id=lake_file.pk, datasets=emptied, partitions=partitions))
+    return Removal(retracted, {name: rows for name, rows in restored.items() if rows})
 
 
 def _record(lake_file: LakeFile, outcome: ReplayOutcome) -> None:
@@ -143,6 +221,7 @@ def _record(lake_file: LakeFile, outcome: ReplayOutcome) -> None:
         "parser_version_to": outcome.parser_version_to,
         "datasets": {name: vars(change) for name, change in outcome.changes.items()},
         "warehouse_removed": outcome.retracted,
+        "curated_restored": outcome.restored,
     }
     LakeFile.objects.filter(pk=lake_file.pk).update(replays=[*lake_file.replays, entry])
 
@@ -181,12 +260,18 @@ def _replay_claimed(lake_file: LakeFile) -> ReplayOutcome:
         outcome = ReplayOutcome(lake_file.pk, "unchanged", version_from, version_to, changes)
         _record(lake_file, outcome)
         return outcome
-    retracted = _remove_gone_keys(lake_file.pk, old_tables, parsed.tables)
+    removal = _remove_gone_keys(lake_file, old_tables, parsed.tables)
     lake_file_stage_parsed(
         lake_file=lake_file, parsed=parsed, header=header, started=started, from_zone=lake_file.zone
     )
     outcome = ReplayOutcome(
-        lake_file.pk, "changed", version_from, version_to, changes, retracted=retracted
+        lake_file.pk,
+        "changed",
+        version_from,
+        version_to,
+        changes,
+        retracted=removal.retracted,
+        restored=removal.restored,
     )
     _record(lake_file, outcome)
     return outcome

@@ -1,6 +1,12 @@
 """Retention (SPEC 3.4): superseded curated versions and old staging versions move to the
 archive zone; the archive, expired landing copies and untouched sandbox files are deleted by
-age. Everything goes through the storage API, so local disk and S3 behave the same."""
+age. Everything goes through the storage API, so local disk and S3 behave the same.
+
+Quarantine is kept "90 days after resolution". A quarantined file is resolved when staff
+dismiss it (a reprocessed file leaves quarantine and follows the landing rule). Only then does
+its quarantine copy, the landing copy, go; its raw copy stays, so a replay after a parser fix
+can still bring it in. A file nobody reviewed keeps every byte, however old: retention never
+decides for staff that a refused file is worthless."""
 
 from __future__ import annotations
 
@@ -130,6 +136,25 @@ def delete_expired_landing(*, now: datetime, report: RetentionReport) -> None:
         LakeFile.objects.filter(pk=lake_file.pk).update(timings=timings)
 
 
+def delete_dismissed_quarantine(*, now: datetime, report: RetentionReport) -> None:
+    """Landing copies of quarantined files dismissed more than the policy's days ago, when raw
+    holds the same bytes; an undismissed file is never selected."""
+    cutoff = now - timedelta(days=settings.LAKE_RETENTION_QUARANTINE_DAYS)
+    storage = lake_storage()
+    dismissed = LakeFile.objects.filter(
+        status=FileStatus.QUARANTINED, dismissed_at__lt=cutoff, raw_key__gt=""
+    ).exclude(timings__has_key=LANDING_CLEARED)
+    for lake_file in dismissed.iterator():
+        if not storage.exists(lake_file.raw_key):
+            # The sweeper alerts on a row without its file; the landing copy is the last one.
+            continue
+        if storage.exists(lake_file.landing_key):
+            storage.delete(lake_file.landing_key)
+            report.deleted.append(lake_file.landing_key)
+        timings = {**lake_file.timings, LANDING_CLEARED: now.isoformat()}
+        LakeFile.objects.filter(pk=lake_file.pk).update(timings=timings)
+
+
 def purge_archive(*, now: datetime, report: RetentionReport) -> None:
     """Archive objects past the policy's days, keeping the newest three of each folder."""
     cutoff = now - timedelta(days=settings.LAKE_RETENTION_ARCHIVE_DAYS)
@@ -160,6 +185,7 @@ def lake_retention_apply(*, now: datetime | None = None) -> RetentionReport:
     archive_superseded_curated(now=now, report=report)
     archive_old_staging(now=now, report=report)
     delete_expired_landing(now=now, report=report)
+    delete_dismissed_quarantine(now=now, report=report)
     purge_archive(now=now, report=report)
     purge_sandbox(now=now, report=report)
     logger.info(

@@ -42,7 +42,7 @@ from apps.lake.models import FileOrigin, FileStatus, LakeFile, RejectedRow, Zone
 from apps.lake.storage import lake_storage
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
 from apps.sources.connectors.filetype import extension_mismatch
-from apps.sources.connectors.registry import connector_for, detect_source
+from apps.sources.connectors.registry import CONNECTORS, connector_for, detect_source
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,41 @@ def _detect(head: bytes, name: str, source_id: str | None) -> tuple[str, str, st
     return UNRECOGNISED, "", mismatch or "source not recognised; pass --source"
 
 
+def _dedupe_identity(source: str, kind: str, name: str, account: str) -> str:
+    """The connector's identity for a file whose bytes do not name what it is about."""
+    if source not in CONNECTORS:
+        return ""
+    identity = connector_for(source).dedupe_identity(kind, name, account)
+    return identity[: LakeFile._meta.get_field("dedupe_identity").max_length]
+
+
+def _same_file(earlier: LakeFile, *, source: str, kind: str, identity: str, account: str) -> bool:
+    """A quarantined row is this file when it has this identity once read as this upload reads
+    it (with the --source or account now given): the bytes are the same, and a requeue takes
+    them on."""
+    return identity == _dedupe_identity(
+        source, kind, earlier.original_name, account or earlier.account
+    )
+
+
+def _earlier_file(
+    sha256: str, *, source: str, kind: str, identity: str, account: str
+) -> LakeFile | None:
+    candidates = LakeFile.objects.exclude(status=FileStatus.DUPLICATE).filter(sha256=sha256)
+    exact = candidates.filter(dedupe_identity=identity).first()
+    if exact is not None:
+        return exact
+    quarantined = candidates.filter(status=FileStatus.QUARANTINED).order_by("id")
+    return next(
+        (
+            earlier
+            for earlier in quarantined
+            if _same_file(earlier, source=source, kind=kind, identity=identity, account=account)
+        ),
+        None,
+    )
+
+
 def lake_file_register(
     *,
     stream: IO[bytes],
@@ -128,19 +163,26 @@ def lake_file_register(
     account: str = "",
     origin: str = FileOrigin.UPLOAD,
 ) -> Registration:
-    """Land a file: dedupe by sha256, detect its source, write it to landing, record lineage.
-    `origin` says how it came (API extractors pass `api`: their data beats exports)."""
+    """Land a file: dedupe it, detect its source, write it to landing, record lineage.
+    `origin` says how it came (API extractors pass `api`: their data beats exports).
+
+    The dedupe key is the sha256 plus the connector's identity, which is empty for every kind
+    but one whose bytes do not name their subject (an S4A song timeline): sniffing only reads,
+    so doing it before the duplicate check changes nothing for a duplicate."""
     name = _safe_original_name(original_name)
     temp_path, sha256, size = _spool(stream, settings.UPLOAD_MAX_BYTES)
     try:
-        earlier = (
-            LakeFile.objects.exclude(status=FileStatus.DUPLICATE).filter(sha256=sha256).first()
+        source, kind, error = _detect(_read_head(temp_path), name, source_id)
+        identity = _dedupe_identity(source, kind, name, account)
+        earlier = _earlier_file(
+            sha256, source=source, kind=kind, identity=identity, account=account
         )
         if earlier is not None and earlier.status != FileStatus.QUARANTINED:
             return Registration(earlier, is_duplicate=True)
-        source, kind, error = _detect(_read_head(temp_path), name, source_id)
         if earlier is not None:
-            return Registration(_requeue_quarantined(earlier, source, kind, account, error), False)
+            return Registration(
+                _requeue_quarantined(earlier, source, kind, account, error, identity), False
+            )
         key = _landing_key(source, account, kind, _extension(name))
         with temp_path.open("rb") as handle:
             lake_storage().save(key, File(handle))
@@ -155,29 +197,34 @@ def lake_file_register(
             original_name=name,
             landing_key=key,
             sha256=sha256,
+            dedupe_identity=identity,
             size_bytes=size,
             origin=origin,
             error_code="unrecognised" if error else "",
             error=error,
         )
     except IntegrityError:
-        # Another upload of the same bytes won the race: this one is the duplicate.
+        # Another upload of the same file won the race: this one is the duplicate.
         lake_storage().delete(key)
         return Registration(
-            LakeFile.objects.exclude(status=FileStatus.DUPLICATE).get(sha256=sha256), True
+            LakeFile.objects.exclude(status=FileStatus.DUPLICATE).get(
+                sha256=sha256, dedupe_identity=identity
+            ),
+            True,
         )
     logger.info("lake_file_registered file_id=%s source=%s size=%s", lake_file.pk, source, size)
     return Registration(lake_file, is_duplicate=False)
 
 
 def _requeue_quarantined(
-    lake_file: LakeFile, source: str, kind: str, account: str, error: str
+    lake_file: LakeFile, source: str, kind: str, account: str, error: str, identity: str
 ) -> LakeFile:
     """A quarantined file sent again (e.g. with --source) is reprocessed from its raw copy."""
     LakeFile.objects.filter(pk=lake_file.pk, status=FileStatus.QUARANTINED).update(
         source=source,
         kind=kind,
         account=account or lake_file.account,
+        dedupe_identity=identity,
         status=FileStatus.RECEIVED,
         zone=Zone.RAW if lake_file.raw_key else Zone.LANDING,
         error_code="unrecognised" if error else "",
@@ -212,9 +259,17 @@ def _record_timing(lake_file: LakeFile, step: str, started: float) -> dict[str, 
 
 
 def lake_file_quarantine(*, lake_file: LakeFile, code: str, reason: str) -> None:
-    """Keep the file (raw copy) but stop it here, with one clear reason."""
+    """Keep the file (raw copy) but stop it here, with one clear reason. An earlier dismissal
+    is cleared: staff reviewed an earlier failure, not this one (retention deletes only what
+    staff dismissed)."""
     LakeFile.objects.filter(pk=lake_file.pk).update(
-        zone=Zone.QUARANTINE, status=FileStatus.QUARANTINED, error_code=code, error=reason[:4000]
+        zone=Zone.QUARANTINE,
+        status=FileStatus.QUARANTINED,
+        error_code=code,
+        error=reason[:4000],
+        dismissed_at=None,
+        dismissed_by=None,
+        dismissal_note="",
     )
     lake_file.refresh_from_db()
     logger.warning("lake_file_quarantined file_id=%s code=%s", lake_file.pk, code)
@@ -306,7 +361,12 @@ def lake_file_stage(*, lake_file: LakeFile) -> ParsedFile | None:
 
 
 def staging_key_for(lake_file: LakeFile, parser_version: str) -> str:
-    return f"staging/{lake_file.source}/{lake_file.sha256}/v{parser_version}"
+    """Keyed by the bytes, plus the identity when the name gives the rows their subject: two
+    songs sharing a timeline's bytes stage different rows."""
+    folder = lake_file.sha256
+    if lake_file.dedupe_identity:
+        folder += "-" + hashlib.sha256(lake_file.dedupe_identity.encode()).hexdigest()[:16]
+    return f"staging/{lake_file.source}/{folder}/v{parser_version}"
 
 
 def _staged_names(staging_key: str) -> list[str]:

@@ -1,21 +1,25 @@
 """The demo dataset: realistic export files the project generates itself (SPEC.md 3.6), for every
 source, built by each connector's own sample writers so the layouts and quirks are the real ones.
+The daily stream, TikTok and ad spend files share one invented year (demo_world.py) ending
+yesterday, so the cross-source check, the TikTok lag view and the alerts have data that agrees.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from apps.sources.connectors.distrokid.samples import demo_statement_files
-from apps.sources.connectors.linktree.samples import demo_linktree_files
 from apps.sources.connectors.mailchimp.samples import demo_mailchimp_files
-from apps.sources.connectors.metaads.samples import demo_files as demo_metaads_files
-from apps.sources.connectors.spotify.samples import demo_spotify_files
 from apps.sources.connectors.submithub.samples import demo_submithub_files
-from apps.sources.connectors.toolost.samples import demo_toolost_files
 from apps.sources.connectors.youtube.samples import demo_youtube_files
 from apps.sources.demo_charts import demo_chart_files
+from apps.sources.demo_feeds import (
+    demo_linktree_files,
+    demo_metaads_files,
+    demo_spotify_files,
+    demo_toolost_files,
+)
 from apps.sources.demo_social import demo_instagram_files, demo_tiktok_files
 
 
@@ -38,15 +42,14 @@ def _entries(source_id: str, entries: list[tuple[str, str, bytes]]) -> list[Demo
 def demo_files(*, today: date) -> list[DemoFile]:
     """Every demo file, in the order a label would have received them, ending before `today`.
     The source id is what the file is expected to be detected as; ingest never forces it."""
-    yesterday = today - timedelta(days=1)
     return [
         *_named("distrokid", demo_statement_files(today=today)),
         *_entries("distrokid", demo_chart_files(today=today)),
-        *_named("toolost", demo_toolost_files(through=yesterday)),
-        *_entries("spotify", demo_spotify_files()),
+        *_named("toolost", demo_toolost_files(today=today)),
+        *_entries("spotify", demo_spotify_files(today=today)),
         *_entries("tiktok", demo_tiktok_files(today=today)),
-        *_named("metaads", demo_metaads_files()),
-        *_entries("linktree", demo_linktree_files()),
+        *_named("metaads", demo_metaads_files(today=today)),
+        *_entries("linktree", demo_linktree_files(today=today)),
         *_entries("youtube", demo_youtube_files(today=today)),
         *_entries("mailchimp", demo_mailchimp_files(today=today)),
         *_entries("instagram", demo_instagram_files(today=today)),

@@ -1,27 +1,21 @@
 """Demo DistroKid stream-chart pages (SPEC 2.1, 3.6): the Spotify page's amCharts config with
 its trailing comma, and the Apple Music page's `chartData` object with unsorted days and a count
-written as a string. Every figure is invented; the page shapes are the site's."""
+written as a string. The counts are DistroKid's share of the demo year (demo_world.py); the page
+shapes are the site's."""
 
 from __future__ import annotations
 
 import json
 import random
-from datetime import date, timedelta
+from datetime import date
 
-CHART_DAYS = 365
-
-
-def _daily_counts(today: date, rng: random.Random, *, base: int) -> list[tuple[date, int]]:
-    first = today - timedelta(days=CHART_DAYS)
-    return [
-        (first + timedelta(days=offset), max(0, int(base * rng.uniform(0.4, 1.7))))
-        for offset in range(CHART_DAYS)
-    ]
+from apps.sources.demo_world import demo_world
 
 
 def spotify_chart_page(*, today: date, seed: int = 1987) -> bytes:
     """The Spotify stats page: the trailing 365 days, a trailing comma after the last point."""
-    points = _daily_counts(today, random.Random(seed), base=260)
+    world = demo_world(today, seed)
+    points = list(zip(world.days, world.distrokid_spotify, strict=True))
     provider = "".join(
         f'\t\t\t{{"category": "{day.isoformat()}", "column-1": {count}}},\n'
         for day, count in points
@@ -40,9 +34,9 @@ def spotify_chart_page(*, today: date, seed: int = 1987) -> bytes:
 
 def apple_chart_page(*, today: date, seed: int = 1987) -> bytes:
     """The Apple Music stats page: days out of order, one count as a string, a trailing comma."""
-    rng = random.Random(seed + 1)
-    points = _daily_counts(today, rng, base=45)
-    rng.shuffle(points)
+    world = demo_world(today, seed)
+    points = list(zip(world.days, world.distrokid_apple, strict=True))
+    random.Random(seed + 1).shuffle(points)
     cells = [
         {"field": day.isoformat(), "value": str(count) if index == 0 else count}
         for index, (day, count) in enumerate(points)
@@ -62,6 +56,14 @@ def apple_chart_page(*, today: date, seed: int = 1987) -> bytes:
 def demo_chart_files(*, today: date, seed: int = 1987) -> list[tuple[str, str, bytes]]:
     """Both chart pages as (account, arrival name, content)."""
     return [
-        ("", f"distrokid_spotify_stats_{today:%Y%m%d}.html", spotify_chart_page(today=today)),
-        ("", f"distrokid_apple_stats_{today:%Y%m%d}.html", apple_chart_page(today=today)),
+        (
+            "",
+            f"distrokid_spotify_stats_{today:%Y%m%d}.html",
+            spotify_chart_page(today=today, seed=seed),
+        ),
+        (
+            "",
+            f"distrokid_apple_stats_{today:%Y%m%d}.html",
+            apple_chart_page(today=today, seed=seed),
+        ),
     ]

@@ -1,6 +1,7 @@
 """Demo files for TikTok and Instagram, built from the connectors' sample writers (SPEC 3.6):
 year-less legacy dates across New Year with `undefined`, a Portuguese header, a Studio export
-with a BOM, Graph insights and a UTF-16 Business Suite export. Every figure is invented."""
+with a BOM, Graph insights and a UTF-16 Business Suite export. TikTok views are the demo year's
+(demo_world.py), so they lead the artists' streams; every figure is invented."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from apps.sources.connectors.instagram import samples as instagram
 from apps.sources.connectors.tiktok import samples as tiktok
+from apps.sources.demo_world import DemoWorld, demo_world
 
 # (account, arrival name, content), as the other connectors' demo writers return them.
 DemoEntry = tuple[str, str, bytes]
 
 LEGACY_DAYS = 21
-STUDIO_DAYS = 30
 INSTAGRAM_DAYS = 30
 INSTAGRAM_ACCOUNT = "zonea0"
 
@@ -31,21 +32,25 @@ def _epoch(day: date) -> int:
     return calendar.timegm(datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC).timetuple())
 
 
-def _legacy_counts(rng: random.Random, days: int, *, base: int) -> list[tuple[object, ...]]:
+def _legacy_counts(
+    world: DemoWorld, account: str, first_day: date, rng: random.Random
+) -> list[tuple[object, ...]]:
+    """The demo year's views of the export's days; a day before the year gets an everyday
+    figure of its own."""
+    known = dict(zip(world.days, world.tiktok_views[account], strict=True))
     rows: list[tuple[object, ...]] = []
-    for _ in range(days):
-        views = int(base * rng.uniform(0.5, 1.8))
-        rows.append(
-            (views, views // 40, views // 7, views // 90, views // 150),
-        )
+    for offset in range(LEGACY_DAYS):
+        day = first_day + timedelta(days=offset)
+        views = known.get(day) or int(min(known.values()) * rng.uniform(1.0, 1.3))
+        rows.append((views, views // 40, views // 7, views // 90, views // 150))
     return rows
 
 
-def _legacy_zip(today: date, rng: random.Random) -> DemoEntry:
+def _legacy_zip(today: date, world: DemoWorld, rng: random.Random) -> DemoEntry:
     """@zone.a0's legacy zip: English labels, one `undefined` day, follower history."""
     capture = _last_new_year_capture(today)
     first_day = capture - timedelta(days=LEGACY_DAYS - 1)
-    counts = _legacy_counts(rng, LEGACY_DAYS, base=900)
+    counts = _legacy_counts(world, "zonea0", first_day, rng)
     counts[4] = ("undefined", *counts[4][1:])
     totals, differences, total = [], [], 2100
     for _ in range(LEGACY_DAYS):
@@ -62,24 +67,22 @@ def _legacy_zip(today: date, rng: random.Random) -> DemoEntry:
     return "", tiktok.legacy_zip_name(capture, "zone.a0", _epoch(capture)), content
 
 
-def _portuguese_csv(today: date, rng: random.Random) -> DemoEntry:
+def _portuguese_csv(today: date, world: DemoWorld, rng: random.Random) -> DemoEntry:
     """@pig1987's lone Overview CSV exported with Portuguese labels, across New Year too."""
     capture = _last_new_year_capture(today)
     first_day = capture - timedelta(days=LEGACY_DAYS - 1)
-    counts = _legacy_counts(rng, LEGACY_DAYS, base=400)
+    counts = _legacy_counts(world, "pig1987", first_day, rng)
     counts[9] = (counts[9][0], counts[9][1], counts[9][2], "undefined", counts[9][4])
     name = f"Overview_{capture.isoformat()}_{_epoch(capture)}_pig1987.csv"
     return "", name, tiktok.legacy_overview(first_day, counts, language="pt")
 
 
-def _studio_overview(today: date, rng: random.Random) -> DemoEntry:
-    """@zone.a0's TikTok Studio overview for the last 30 days: BOM, YYYY/MM/DD, `NaN`."""
+def _studio_overview(world: DemoWorld, account: str, name: str, rng: random.Random) -> DemoEntry:
+    """A TikTok Studio overview of the last 365 days: BOM, YYYY/MM/DD, `NaN` on the first day."""
     rows = []
-    for offset in range(STUDIO_DAYS, 0, -1):
-        day = today - timedelta(days=offset)
-        views = int(1100 * rng.uniform(0.5, 1.6))
+    for index, (day, views) in enumerate(zip(world.days, world.tiktok_views[account], strict=True)):
         new, lost = rng.randint(2, 25), rng.randint(0, 8)
-        reached = "NaN" if offset == STUDIO_DAYS else views * 2 // 3
+        reached = "NaN" if index == 0 else views * 2 // 3
         rows.append(
             (
                 day.strftime("%Y/%m/%d"),
@@ -98,7 +101,7 @@ def _studio_overview(today: date, rng: random.Random) -> DemoEntry:
                 lost,
             )
         )
-    return "zonea0", "overview.csv", tiktok.studio_csv(tiktok.STUDIO_OVERVIEW_HEADER, rows)
+    return account, name, tiktok.studio_csv(tiktok.STUDIO_OVERVIEW_HEADER, rows)
 
 
 def _follower_snapshot(today: date) -> DemoEntry:
@@ -112,10 +115,13 @@ def _follower_snapshot(today: date) -> DemoEntry:
 def demo_tiktok_files(*, today: date, seed: int = 1987) -> list[DemoEntry]:
     """The demo's TikTok files for both personas, ending the day before `today`."""
     rng = random.Random(seed)
+    world = demo_world(today, seed)
     return [
-        _legacy_zip(today, rng),
-        _portuguese_csv(today, rng),
-        _studio_overview(today, rng),
+        _legacy_zip(today, world, rng),
+        _portuguese_csv(today, world, rng),
+        _studio_overview(world, "zonea0", "overview.csv", rng),
+        # Studio names every overview alike; the browser numbers the second download.
+        _studio_overview(world, "pig1987", "overview (1).csv", rng),
         _follower_snapshot(today),
     ]
 

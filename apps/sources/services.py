@@ -33,8 +33,10 @@ from apps.sources.credentials import credential_save, decrypt_json, encrypt_json
 from apps.sources.extractors import EXTRACTORS, extractor_for
 from apps.sources.extractors.base import (
     SCOPE_ALL,
+    SCOPE_DAILY,
     CredentialMissing,
     CredentialRejected,
+    StatementsExtractor,
     TwoFactorRequired,
 )
 from apps.sources.inventory import BARE_VALUE_FIELD, SOURCE_PROFILES
@@ -410,10 +412,17 @@ def _two_factor_wait_in_thread(
 # --- extraction ------------------------------------------------------------------------------
 
 
+def extraction_scope_offered(*, source: str, scope: str) -> bool:
+    """Does the source's extractor split its work by `scope`? Every one offers `all`; an
+    unknown source fails (InvalidInputError)."""
+    offered = getattr(extractor_for(source), "scopes", ())
+    return scope == SCOPE_ALL or scope in offered
+
+
 def extraction_scope_check(*, source: str, scope: str) -> None:
     """Refuse a scope the source's extractor does not split its work by (InvalidInputError)."""
-    offered = tuple(getattr(extractor_for(source), "scopes", (SCOPE_ALL,)))
-    if scope != SCOPE_ALL and scope not in offered:
+    if not extraction_scope_offered(source=source, scope=scope):
+        offered = tuple(getattr(extractor_for(source), "scopes", (SCOPE_ALL,)))
         raise InvalidInputError(
             f"{source} has no extraction scope {scope!r}",
             field_errors={"scope": [f"one of: {', '.join(offered)}"]},
@@ -428,7 +437,8 @@ def source_extract(
     scope: str = SCOPE_ALL,
 ) -> list[ExtractionResult]:
     """Run the source's extractor for one account (or every stored one) and ingest the files.
-    `scope` limits a distributor's run to its daily pages or its weekly statements."""
+    `scope` limits a distributor's run to its daily pages or its weekly statements; without
+    `since`, statements resume from those already loaded (statements_resume_since)."""
     extraction_scope_check(source=source, scope=scope)  # an unknown source fails here too
     accounts = [account] if account is not None else source_accounts(source=source)
     if not accounts:
@@ -490,6 +500,7 @@ def _extract_account(source: str, account: str, since: date | None, scope: str) 
         Path(settings.LAKE_WORK_DIR) / "extract" / source / (account or "_") / uuid.uuid4().hex
     )
     try:
+        since = _run_since(source, account, since, scope)
         paths = _fetch_with_one_refresh(source, account, since, scratch, scope)
         files = [_ingest(source, account, path) for path in paths]
         _mark_all(source, account, last_extracted_at=timezone.now(), last_error="")
@@ -517,6 +528,50 @@ def _extract_account(source: str, account: str, since: date | None, scope: str) 
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         extraction_lock_release(source=source, account=account, owner=owner)
+
+
+def _run_since(source: str, account: str, since: date | None, scope: str) -> date | None:
+    """An explicit `since` wins; a run that includes statements otherwise resumes from the
+    statements already held (the daily pages keep their own fixed windows)."""
+    if since is not None or scope == SCOPE_DAILY:
+        return since
+    resumed = statements_resume_since(source=source, account=account)
+    if resumed is not None:
+        logger.info(
+            "statements_resumed source=%s account=%s since=%s", source, account or "-", resumed
+        )
+    return resumed
+
+
+def statements_resume_since(*, source: str, account: str) -> date | None:
+    """Where a statements run starts when no `since` is given: the first day of the newest
+    statement month already loaded for this source and account. That month is asked for again
+    in full, so a late correction to it is read; whatever comes back twice is a sha256
+    duplicate or an idempotent upsert. None when nothing is loaded yet (the first run reads the
+    extractor's whole history) or when the source has no statements.
+
+    Only files loaded into the warehouse count. A quarantined file, or one still on its way
+    (received, staged, curated), holds no rows yet: its months are asked for again, so a
+    corrected file can replace it, and a file that later fails is never skipped for good.
+    """
+    extractor = extractor_for(source)
+    if not isinstance(extractor, StatementsExtractor):
+        return None
+    # The lake records what was received and how far it got; imported at call time like
+    # `_ingest` below, since the lake sits downstream of this app.
+    from apps.lake.models import FileStatus
+    from apps.lake.selectors import lake_file_list
+
+    held = (
+        lake_file_list(source=source, status=FileStatus.LOADED)
+        .filter(account=account, kind=extractor.statement_kind)
+        .values_list("original_name", "period_end")
+    )
+    months = [
+        extractor.held_statement_month(original_name=name, period_end=period_end)
+        for name, period_end in held
+    ]
+    return max((month for month in months if month is not None), default=None)
 
 
 def _fetch_with_one_refresh(

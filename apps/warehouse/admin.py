@@ -72,7 +72,15 @@ class StatementLineAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     show_full_result_count = False
     raw_id_fields = ("track", "artist", "territory", "platform")
 
+    # Lines are what the statements say: staff correct the mappings (artist, track, store),
+    # never a line, so every figure stays traceable to its file.
     def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
 
 
@@ -136,8 +144,19 @@ def merge_tracks_into_target(
     modeladmin.message_user(request, f"Merged into {winner}: {moved} rows re-pointed.")
 
 
+class RecordedDeleteMixin:
+    """Deleting an artist or a track un-assigns its facts: done as a recorded correction, so
+    the rollups and every cached KPI follow at once."""
+
+    def delete_model(self, request: HttpRequest, obj: Artist | Track) -> None:
+        corrections.records_delete(records=[obj], user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        corrections.records_delete(records=list(queryset), user=request.user)
+
+
 @admin.register(Artist)
-class ArtistAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ArtistAdmin(RecordedDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "status")
     search_fields = ("name", "aliases__alias")
     action_form = ArtistTargetForm
@@ -195,7 +214,7 @@ class TrackSplitInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TrackAdmin(RecordedDeleteMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("title", "isrc", "upc", "artist", "auto_created")
     list_filter = ("auto_created", "artist")
     list_select_related = ("artist",)

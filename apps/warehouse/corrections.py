@@ -43,6 +43,7 @@ from apps.warehouse.models import (
     TrackSplit,
     normalise_name,
 )
+from apps.warehouse.rollup import revenue_rollup_refresh
 
 logger = logging.getLogger(__name__)
 HUNDRED = Decimal(100)
@@ -71,6 +72,8 @@ def _record(*, action: str, old: str, new: str, rows: int, user: Any) -> Correct
         new_value=new[:300],
         rows_affected=rows,
     )
+    # Corrections re-point statement lines (artist, track, platform): the rollups follow.
+    revenue_rollup_refresh()
     warehouse_load_record(
         datasets=[f"correction:{action}"], lake_file_id=None, rows=rows, started_at=timezone.now()
     )
@@ -207,6 +210,20 @@ def track_merge(*, loser: Track, winner: Track, user: Any = None) -> Correction:
         old = str(loser)
         loser.delete()
         return _record(action="track_merge", old=old, new=str(winner), rows=rows, user=user)
+
+
+def records_delete(*, records: list[Artist] | list[Track], user: Any = None) -> Correction:
+    """Delete artists or tracks (the admin's delete): their facts keep their figures and fall
+    back to unassigned, for review; recorded like any correction so every KPI follows."""
+    with transaction.atomic():
+        rows = sum(
+            StatementLine.objects.filter(**{type(record).__name__.lower(): record}).count()
+            for record in records
+        )
+        names = ", ".join(str(record) for record in records)
+        for record in records:
+            record.delete()
+        return _record(action="delete", old=names, new="", rows=rows, user=user)
 
 
 def _track_repoint(loser: Track, winner: Track) -> int:

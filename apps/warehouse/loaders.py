@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import transaction
 
 from apps.warehouse import loaders_audience as audience
 from apps.warehouse import loaders_channels as channels
@@ -26,6 +27,7 @@ from apps.warehouse.resolve import (
     platform_ids_for_stores,
     territory_ids_for_codes,
 )
+from apps.warehouse.rollup import revenue_rollup_refresh
 from apps.warehouse.upsert import bulk_upsert
 
 STATEMENT_KEY = ["distributor_id", "line_fingerprint", "occurrence"]
@@ -151,13 +153,21 @@ def statement_lines_frame(table: pa.Table) -> pa.Table:
 
 
 def statement_lines_load(table: pa.Table) -> int:
-    """Upsert one curated partition of statement lines; returns the rows handed to the upsert."""
+    """Upsert one curated partition of statement lines and rewrite the revenue rollups of its
+    sale months in the same transaction (or note them for the rewrite that ends an enclosing
+    `revenue_rollup_batched` load); returns the rows handed to the upsert."""
     frame = statement_lines_frame(table)
     statement_releases_load(table, frame.column("artist_id"), frame.column("track_id"))
     update_fields = [name for name in frame.column_names if name not in STATEMENT_KEY]
-    return bulk_upsert(
-        model=StatementLine, table=frame, unique_fields=STATEMENT_KEY, update_fields=update_fields
-    )
+    with transaction.atomic():
+        rows = bulk_upsert(
+            model=StatementLine,
+            table=frame,
+            unique_fields=STATEMENT_KEY,
+            update_fields=update_fields,
+        )
+        revenue_rollup_refresh(sale_days=pc.unique(frame.column("sale_month")).to_pylist())
+    return rows
 
 
 def _registry() -> dict[str, Callable[[pa.Table], int]]:

@@ -9,11 +9,18 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import transaction
 from django.db.models import Max, Min
 
 from apps.sources.datasets_meta import NAME_KEY_PREFIX
 from apps.warehouse.campaigns import campaigns_reparse
-from apps.warehouse.meta_objects import adset_and_ad_entities_load, adset_and_ad_ids
+from apps.warehouse.meta_facts import one_row_per_fact
+from apps.warehouse.meta_objects import (
+    adset_and_ad_entities_load,
+    adset_and_ad_ids,
+    name_only_objects_merge,
+    remapped,
+)
 from apps.warehouse.models import (
     AdPerformanceDaily,
     AdPerformancePeriod,
@@ -26,6 +33,8 @@ from apps.warehouse.resolve import joined, map_column, text, upsert_frame
 USD = "USD"
 MONEY_TYPE = pa.decimal128(24, 12)
 TWELVE_PLACES = Decimal("0.000000000001")
+DAILY_KEY = ["date", "campaign_id", "adset_id", "ad_id"]
+PERIOD_KEY = ["campaign_id", "period_start", "period_end", "grain", "adset_id", "ad_id"]
 
 
 def _campaign_for_key(
@@ -112,6 +121,8 @@ def _measure_columns(table: pa.Table, day_column: str) -> dict[str, pa.Array]:
     amounts, missing = _spend_usd(rows, _fx_rates())
     campaign_ids = campaign_ids_for_rows(table)
     adset_ids, ad_ids = adset_and_ad_ids(table, campaign_ids)
+    merged = name_only_objects_merge(sorted(set(pc.drop_null(campaign_ids).to_pylist())))
+    adset_ids, ad_ids = remapped(adset_ids, merged.adsets), remapped(ad_ids, merged.ads)
     return {
         "campaign_id": campaign_ids,
         "adset_id": text(table, "adset_id"),
@@ -138,15 +149,29 @@ def _without_campaign(table: pa.Table) -> pa.Table:
     return table.filter(pc.not_equal(pc.fill_null(table.column("campaign_key"), ""), ""))
 
 
+def _facts_upsert(
+    model: type[AdPerformanceDaily] | type[AdPerformancePeriod],
+    table: pa.Table,
+    columns: dict[str, pa.Array],
+    key: list[str],
+) -> int:
+    """Upsert one row per fact: a name-keyed duplicate of an id-keyed row is dropped, and the
+    row it wrote before the id row arrived is deleted, in the same transaction."""
+    with transaction.atomic():
+        columns, captured_at = one_row_per_fact(
+            model=model,
+            columns=columns,
+            key=key,
+            campaign_keys=table.column("campaign_key"),
+            captured_at=table.column("captured_at"),
+        )
+        return upsert_frame(model=model, columns=columns, key=key, captured_at=captured_at)
+
+
 def meta_ads_daily_load(table: pa.Table) -> int:
     table = _without_campaign(table)
     columns = {"date": table.column("date"), **_measure_columns(table, "date")}
-    loaded = upsert_frame(
-        model=AdPerformanceDaily,
-        columns=columns,
-        key=["date", "campaign_id", "adset_id", "ad_id"],
-        captured_at=table.column("captured_at"),
-    )
+    loaded = _facts_upsert(AdPerformanceDaily, table, columns, DAILY_KEY)
     campaign_spend_dates_update(sorted(set(pc.drop_null(columns["campaign_id"]).to_pylist())))
     return loaded
 
@@ -159,25 +184,35 @@ def meta_ads_periods_load(table: pa.Table) -> int:
         "period_end": table.column("period_end"),
         **_measure_columns(table, "period_start"),
     }
-    return upsert_frame(
-        model=AdPerformancePeriod,
-        columns=columns,
-        key=["campaign_id", "period_start", "period_end", "grain", "adset_id", "ad_id"],
-        captured_at=table.column("captured_at"),
-    )
+    return _facts_upsert(AdPerformancePeriod, table, columns, PERIOD_KEY)
 
 
 def campaign_spend_dates_update(campaign_ids: list[int]) -> None:
-    """First and last day with spend, from the daily facts."""
-    spans = (
-        AdPerformanceDaily.objects.filter(campaign_id__in=campaign_ids, spend_usd__gt=0)
+    """First and last day with spend, from the daily facts; a campaign left with no spend day
+    (its rows retracted by a replay) has neither."""
+    spans = {
+        span["campaign_id"]: (span["first"], span["last"])
+        for span in AdPerformanceDaily.objects.filter(campaign_id__in=campaign_ids, spend_usd__gt=0)
         .values("campaign_id")
         .annotate(first=Min("date"), last=Max("date"))
+        .order_by()
+    }
+    for campaign_id in campaign_ids:
+        first, last = spans.get(campaign_id, (None, None))
+        Campaign.objects.filter(pk=campaign_id).exclude(
+            first_spend_on=first, last_spend_on=last
+        ).update(first_spend_on=first, last_spend_on=last)
+
+
+def campaigns_with_facts_from(source_file_id: int) -> list[int]:
+    """Campaigns with daily facts stamped with `source_file_id`: a retraction collects them
+    before deleting, then hands them to `campaign_spend_dates_update`."""
+    return list(
+        AdPerformanceDaily.objects.filter(source_file_id=source_file_id)
+        .values_list("campaign_id", flat=True)
+        .distinct()
+        .order_by()
     )
-    for span in spans:
-        Campaign.objects.filter(pk=span["campaign_id"]).update(
-            first_spend_on=span["first"], last_spend_on=span["last"]
-        )
 
 
 def meta_entities_load(table: pa.Table) -> int:
@@ -203,7 +238,12 @@ def meta_entities_load(table: pa.Table) -> int:
             )
         )
     )
-    return len(rows) + adset_and_ad_entities_load(table)
+    written = adset_and_ad_entities_load(table)
+    named_campaigns = set(pc.drop_null(table.column("campaign_id")).to_pylist())
+    name_only_objects_merge(
+        list(Campaign.objects.filter(external_id__in=named_campaigns).values_list("pk", flat=True))
+    )
+    return len(rows) + written
 
 
 def _budget(value: Decimal | None) -> Decimal | None:

@@ -115,8 +115,8 @@ class StatementLine(models.Model):
 
     # Foreign keys without database constraints: the loader takes every id from rows it has just
     # read or created, and deferred checks of five constraints on a million new lines cost
-    # about 70 s at commit (bench). Django still applies PROTECT/SET_NULL on delete. Columns
-    # that lead a composite index (distributor, platform, artist) need no index of their own.
+    # about 70 s at commit (bench). Django still applies PROTECT/SET_NULL on delete. The
+    # distributor leads the natural key; platform and artist have no index (see Meta.indexes).
     distributor = models.ForeignKey(
         Distributor, on_delete=models.PROTECT, db_constraint=False, db_index=False
     )
@@ -171,13 +171,78 @@ class StatementLine(models.Model):
                 name="statement_line_natural_key",
             )
         ]
+        # Every index costs each loaded line an insertion (1M lines: about 1.6 s per composite
+        # index, bench). The revenue KPIs read the rollups, so lines need only: the sale month
+        # (rollup refresh, date filters), the track (track merges, deletes) and the few lines
+        # without an artist (review queue, "unassigned" filter). An artist or platform filter on
+        # the line table, or a staff merge of artists, scans the table (~0.2 s per 1M lines).
         indexes = [
-            models.Index(fields=["platform", "sale_month"]),
-            models.Index(fields=["artist", "sale_month"]),
+            models.Index(
+                fields=["sale_month"],
+                condition=models.Q(artist__isnull=True),
+                name="statement_line_unassigned",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reporting_date} {self.store} {self.title} {self.earnings_usd}"
+
+
+class RevenueRollup(models.Model):
+    """Statement lines summed per (distributor, platform, artist, track, sale month, reporting
+    month): what every revenue KPI reads instead of the lines themselves (a million lines make
+    about 50,000 rows). Rebuilt from the lines, in the transaction that changes them, by
+    `apps.warehouse.rollup`; never edited by hand."""
+
+    # No database constraints or indexes beyond the filters' lead columns: the table is small
+    # and rewritten a month at a time.
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    platform = models.ForeignKey(
+        Platform, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    artist = models.ForeignKey(
+        Artist, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    track = models.ForeignKey(
+        Track, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    sale_month = models.DateField(db_index=True, help_text="First day of the sale month")
+    reporting_month = models.DateField(help_text="First day of the reporting month")
+    lines = models.BigIntegerField()
+    units = models.BigIntegerField()
+    earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
+    # Splits recoup flat fees out of positive earnings only (SPEC 5.3.3).
+    positive_earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
+
+    def __str__(self) -> str:
+        return f"{self.sale_month:%Y-%m} via {self.reporting_month:%Y-%m}: {self.earnings_usd}"
+
+
+class TerritoryRollup(models.Model):
+    """Statement lines summed per (distributor, platform, artist, territory, sale month), for
+    the territory breakdown; refreshed with `RevenueRollup`."""
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    platform = models.ForeignKey(
+        Platform, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    artist = models.ForeignKey(
+        Artist, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    territory = models.ForeignKey(
+        Territory, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    sale_month = models.DateField(db_index=True, help_text="First day of the sale month")
+    lines = models.BigIntegerField()
+    units = models.BigIntegerField()
+    earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
+
+    def __str__(self) -> str:
+        return f"{self.sale_month:%Y-%m} territory {self.territory_id}: {self.earnings_usd}"
 
 
 class WarehouseLoad(models.Model):
@@ -597,6 +662,11 @@ class Release(models.Model):
     artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL)
     release_date = models.DateField(null=True, blank=True)
     release_type = models.CharField(max_length=16, blank=True)  # single / ep / album
+    # The type the loader last inferred: a release_type that differs from it was set by staff,
+    # and loads never overwrite it (apps.warehouse.releases).
+    release_type_inferred = models.CharField(
+        max_length=16, blank=True, default="", db_default="", editable=False
+    )
     tracks = models.ManyToManyField(Track, blank=True, related_name="releases")
 
     class Meta:

@@ -4,20 +4,31 @@ Statements carry a UPC on every line and, on `Album` lines, the release title; a
 carry a release title per track and S4A a release date per song. Each loader hands its
 partition here; the work is on distinct values, so a million lines cost a few queries.
 Existing releases are only completed (blank fields filled), never renamed: an admin's edit
-of a title or type survives later loads."""
+of a title or type survives later loads.
+
+The type (single/ep/album) follows the number of distinct tracks seen on the release, so it
+can grow as statements reveal more of an album's tracks; `release_type_inferred` remembers the
+loader's last answer, and a type that differs from it is a staff edit, left alone."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db.models import Count, F, Q
 
 from apps.warehouse.models import Release, Track, normalise_name
 
 ALBUM = "album"
+SINGLE, EP = "single", "ep"
+# The stores' rule (Spotify, Apple Music, DistroKid): up to 3 tracks is a single, 4 to 6 an EP,
+# 7 or more an album. Their 10- and 30-minute duration limits cannot apply: no source gives
+# track durations, so the count alone decides.
+MAX_SINGLE_TRACKS, MAX_EP_TRACKS = 3, 6
 
 
 def _upc_groups(table: pa.Table, artist_ids: pa.Array, track_ids: pa.Array) -> list[dict[str, Any]]:
@@ -76,6 +87,7 @@ def statement_releases_load(table: pa.Table, artist_ids: pa.Array, track_ids: pa
             if row["track_id"] is not None and upc in release_ids
         }
     )
+    release_types_update(release_ids.values())
     return len(created)
 
 
@@ -125,6 +137,7 @@ def titled_releases_load(track_ids: pa.Array, release_titles: pa.Array) -> int:
             created += 1
         links.add((release.pk, track_id))
     _link_tracks(links)
+    release_types_update(release_id for release_id, _ in links)
     return created
 
 
@@ -132,6 +145,35 @@ def _release_by_title(artist_id: int | None, title: str) -> Release | None:
     wanted = normalise_name(title)
     candidates = Release.objects.filter(artist_id=artist_id, title__iexact=title.strip())
     return next((r for r in candidates.order_by("pk") if normalise_name(r.title) == wanted), None)
+
+
+def release_type_for(track_count: int) -> str:
+    if track_count <= MAX_SINGLE_TRACKS:
+        return SINGLE
+    return EP if track_count <= MAX_EP_TRACKS else ALBUM
+
+
+def release_types_update(release_ids: Iterable[int]) -> int:
+    """Type each release from its linked tracks, unless staff set the type: only a blank type,
+    or the one this function wrote last time, is replaced. Returns the releases changed."""
+    counts = (
+        Release.objects.filter(pk__in=set(release_ids))
+        .annotate(track_count=Count("tracks"))
+        .filter(track_count__gt=0)
+        .order_by()
+        .values_list("pk", "track_count")
+    )
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for release_id, track_count in counts:
+        by_type[release_type_for(track_count)].append(release_id)
+    not_edited = Q(release_type="") | Q(release_type=F("release_type_inferred"))
+    return sum(
+        Release.objects.filter(not_edited, pk__in=ids)
+        # Already right: no write, so a reload changes no row.
+        .exclude(release_type=kind, release_type_inferred=kind)
+        .update(release_type=kind, release_type_inferred=kind)
+        for kind, ids in sorted(by_type.items())
+    )
 
 
 def release_dates_load(track_ids: pa.Array, release_dates: pa.Array) -> int:

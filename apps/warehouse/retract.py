@@ -10,10 +10,12 @@ so a newer export covering fewer days never deletes older days (CONTRACT 5).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
+from apps.warehouse.loaders_meta import campaign_spend_dates_update, campaigns_with_facts_from
 from apps.warehouse.models import (
     AdPerformanceDaily,
     AdPerformancePeriod,
@@ -37,6 +39,7 @@ from apps.warehouse.models import (
     VideoDaily,
     VideoSnapshot,
 )
+from apps.warehouse.rollup import revenue_rollup_refresh
 from apps.warehouse.services import warehouse_partitions_load
 
 logger = logging.getLogger(__name__)
@@ -105,9 +108,24 @@ def warehouse_file_retract(
             model._default_manager.filter(source_file_id=file_id).update(source_file_id=marker)
         for name, labels in _reloads(models, partitions).items():
             warehouse_partitions_load(dataset=name, partitions=labels)
+        spent_campaigns = campaigns_with_facts_from(marker)
         for model in models:
-            deleted, _ = model._default_manager.filter(source_file_id=marker).delete()
+            marked = model._default_manager.filter(source_file_id=marker)
+            deleted, _ = _delete_marked(marked)
             if deleted:
                 removed[model._meta.label] = deleted
+        # Retracted spend days may have been a campaign's first or last.
+        campaign_spend_dates_update(spent_campaigns)
     logger.info("warehouse_file_retracted file_id=%s rows=%s", file_id, sum(removed.values(), 0))
     return removed
+
+
+def _delete_marked(marked: QuerySet[Any]) -> tuple[int, dict[str, int]]:
+    """Delete the marked facts; for statement lines, rewrite the rollups of their sale months,
+    since the reload before summed the marked lines in too."""
+    if marked.model is not StatementLine:
+        return marked.delete()
+    sale_days = list(marked.order_by().values_list("sale_month", flat=True).distinct())
+    outcome = marked.delete()
+    revenue_rollup_refresh(sale_days=sale_days)
+    return outcome

@@ -32,6 +32,7 @@ from apps.lake.services import (
 from apps.warehouse.groups import warehouse_loads_group
 from apps.warehouse.loaders import LOADERS
 from apps.warehouse.models import WarehouseLoad
+from apps.warehouse.rollup import revenue_rollup_batched, revenue_rollup_refresh
 from apps.warehouse.validation import warehouse_validate
 
 logger = logging.getLogger(__name__)
@@ -75,11 +76,13 @@ def _outcome(lake_file: LakeFile, *, is_duplicate: bool = False) -> IngestOutcom
 
 
 def warehouse_partitions_load(*, dataset: str, partitions: list[str] | None) -> int:
-    """Upsert curated partitions (all when None) of one dataset; one transaction per partition."""
+    """Upsert curated partitions (all when None) of one dataset in one transaction, which ends
+    with one revenue rollup rewrite of every sale month the partitions touched."""
     loader = LOADERS.get(dataset)
     if loader is None:
         return 0
-    return sum(loader(table) for table in curated_partitions(dataset, partitions))
+    with revenue_rollup_batched():
+        return sum(loader(table) for table in curated_partitions(dataset, partitions))
 
 
 def warehouse_load_record(
@@ -240,6 +243,8 @@ def warehouse_rebuild() -> int:
     """Reload every warehouse table from curated; running it again changes nothing."""
     started_at = timezone.now()
     rows = sum(warehouse_partitions_load(dataset=name, partitions=None) for name in LOADERS)
+    # Every month, including one whose lines no longer have a curated partition.
+    revenue_rollup_refresh()
     load = warehouse_load_record(
         datasets=list(LOADERS), lake_file_id=None, rows=rows, started_at=started_at
     )

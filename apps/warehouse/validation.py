@@ -7,13 +7,14 @@ from __future__ import annotations
 import io
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.db import connection
 from django.db.models import Count, Model, Sum
@@ -21,6 +22,7 @@ from django.db.models import Count, Model, Sum
 from apps.lake.curated import manifest_read
 from apps.lake.models import CuratedDataset, LakeFile
 from apps.lake.storage import lake_storage
+from apps.sources.datasets import STATEMENT_LINES
 from apps.warehouse.models import (
     AdPerformanceDaily,
     AudienceDaily,
@@ -33,7 +35,9 @@ from apps.warehouse.models import (
     ValidationReport,
     WarehouseLoad,
 )
+from apps.warehouse.rejected_money import FileRejections, rejected_money_by_file
 from apps.warehouse.review import review_counts_get
+from apps.warehouse.rollup import revenue_rollup_mismatches
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,7 @@ TWELVE_PLACES = Decimal("0.000000000001")
 LISTED = 20  # ids/keys named in a check's details; the count covers the rest
 # Statement files whose money is shown one by one (a label receives about two a month).
 MONEY_FILES_LISTED = 200
+LINE_KEY = ["distributor", "line_fingerprint", "occurrence"]
 
 # Curated datasets that load one warehouse row per curated row: their counts must agree.
 ONE_TO_ONE: dict[str, tuple[type[Model], dict[str, Any]]] = {
@@ -174,41 +179,148 @@ def _warehouse_money_by_file() -> dict[int, tuple[int, Decimal]]:
     return {row["source_file_id"]: (row["lines"], row["total"] or Decimal(0)) for row in rows}
 
 
+def _staged_money(lake_file: LakeFile) -> pa.Table | None:
+    """The file's own statement lines as its parse staged them (key and earnings), before
+    curated gave overlapping lines to whichever export it keeps them from; None when gone."""
+    if not lake_file.staging_key:
+        return None
+    try:
+        with lake_storage().open(
+            f"{lake_file.staging_key}/{STATEMENT_LINES.name}.parquet", "rb"
+        ) as handle:
+            return pq.read_table(io.BytesIO(handle.read()), columns=[*LINE_KEY, "earnings_usd"])
+    except FileNotFoundError:
+        return None
+
+
+def _sum(table: pa.Table) -> Decimal:
+    return pc.sum(table.column("earnings_usd")).as_py() or Decimal(0)
+
+
+def _supplied_elsewhere(file_id: int, staged: pa.Table, curated_keys: pa.Table) -> Decimal:
+    """Money of the file's lines whose key curated keeps from another (overlapping) export."""
+    others = curated_keys.filter(pc.not_equal(curated_keys.column("source_file_id"), file_id))
+    found = staged.join(others.select(LINE_KEY), keys=LINE_KEY, join_type="inner")
+    return _sum(found)
+
+
+def _rejected_details(rejected: FileRejections) -> dict[str, Any]:
+    return {
+        "rejected_lines": len(rejected.lines),
+        "rejected_usd": _money(rejected.total_usd),
+        "rejected_rows": [
+            {
+                "row": line.row,
+                "code": line.code,
+                "amount_usd": None if line.amount_usd is None else _money(line.amount_usd),
+            }
+            for line in rejected.lines[:LISTED]
+        ],
+        "unreadable_amount_rows": rejected.unreadable_rows[:LISTED],
+    }
+
+
+class _FileMoney:
+    """One statement file's money: in the file (its staged lines + its rejected rows) against
+    loaded from it + supplied by another export + rejected."""
+
+    def __init__(self, lake_file: LakeFile | None, rejected: FileRejections) -> None:
+        self.staged = _staged_money(lake_file) if lake_file is not None else None
+        self.rejected = rejected
+
+    def details(
+        self,
+        file_id: int,
+        curated_lines: int,
+        loaded_sum: Decimal,
+        curated_keys: Callable[[], pa.Table | None],
+    ) -> dict[str, Any]:
+        rejected_sum = self.rejected.total_usd
+        found: dict[str, Any] = _rejected_details(self.rejected)
+        if self.staged is None:
+            # Staging is kept for the version the lineage row names; without it there is
+            # nothing to compare the file against, and the report says so.
+            return {**found, "file_usd": None, "elsewhere_usd": None, "unaccounted_usd": None}
+        elsewhere = Decimal(0)
+        if self.staged.num_rows > curated_lines and (keys := curated_keys()) is not None:
+            elsewhere = _supplied_elsewhere(file_id, self.staged, keys)
+        in_file = _sum(self.staged) + rejected_sum
+        return {
+            **found,
+            "file_usd": _money(in_file),
+            "elsewhere_usd": _money(elsewhere),
+            "unaccounted_usd": _money(in_file - loaded_sum - elsewhere - rejected_sum),
+        }
+
+
+def _lazy_curated_keys() -> Callable[[], pa.Table | None]:
+    """Curated statement keys, read at most once and only when a file overlaps another."""
+    cache: list[pa.Table | None] = []
+
+    def read() -> pa.Table | None:
+        if not cache:
+            cache.append(_curated_columns("statement_lines", [*LINE_KEY, "source_file_id"]))
+        return cache[0]
+
+    return read
+
+
 def check_statement_money_per_file() -> dict[str, Any]:
     """Per statement file: the exact sum of its earnings in curated equals the sum of the
     warehouse lines taken from it. A line present in two overlapping exports belongs to the file
-    curated kept it from, on both sides, so the sums still agree file by file."""
+    curated kept it from, on both sides, so the sums still agree file by file.
+
+    And the money conservation of SPEC 4.5, to the last decimal: money in the file (its staged
+    lines plus its rejected rows) = loaded from it + lines another export supplied + rejected,
+    each rejected row listed with its row number and amount (or as unreadable)."""
     curated = _curated_money_by_file()
     loaded = _warehouse_money_by_file()
     file_ids = sorted(set(curated) | set(loaded))
-    names = dict(
-        LakeFile.objects.filter(pk__in=file_ids).values_list("pk", "original_name").order_by()
-    )
+    lake_files = {f.pk: f for f in LakeFile.objects.filter(pk__in=file_ids).order_by()}
+    rejections = rejected_money_by_file(file_ids)
+    curated_keys = _lazy_curated_keys()
     files = []
     for file_id in file_ids:
         curated_lines, curated_sum = curated.get(file_id, (0, Decimal(0)))
         loaded_lines, loaded_sum = loaded.get(file_id, (0, Decimal(0)))
+        lake_file = lake_files.get(file_id)
+        money = _FileMoney(lake_file, rejections.get(file_id, FileRejections()))
         files.append(
             {
                 "file_id": file_id,
-                "name": names.get(file_id, "(unknown file)"),
+                "name": lake_file.original_name if lake_file else "(unknown file)",
                 "curated_lines": curated_lines,
                 "warehouse_lines": loaded_lines,
                 "curated_usd": _money(curated_sum),
                 "warehouse_usd": _money(loaded_sum),
                 # Exact: both sides are the same 12-place decimals, so any difference is a loss.
                 "difference_usd": _money(loaded_sum - curated_sum),
+                **money.details(file_id, curated_lines, loaded_sum, curated_keys),
             }
         )
-    mismatched = [f for f in files if f["difference_usd"] != _money(Decimal(0))]
+    zero = _money(Decimal(0))
+    mismatched = [
+        f for f in files if f["difference_usd"] != zero or f["unaccounted_usd"] not in (zero, None)
+    ]
     wrong_ids = {f["file_id"] for f in mismatched}
     files.sort(key=lambda f: (f["file_id"] not in wrong_ids, f["file_id"]))  # mismatches first
+    with_rejections = [f for f in files if f["rejected_lines"]]
+    # Rejected money is not revenue until a person fixes the rows and reprocesses the file.
+    status = FAIL if mismatched else (WARN if with_rejections else PASS)
     return _check(
-        FAIL if mismatched else PASS,
+        status,
         files_checked=len(files),
         mismatched_files=[f"{f['file_id']} {f['name']}" for f in mismatched][:LISTED],
+        files_with_rejected_rows=[f"{f['file_id']} {f['name']}" for f in with_rejections][:LISTED],
+        rejected_usd=_money(sum((r.total_usd for r in rejections.values()), Decimal(0))),
         files=files[:MONEY_FILES_LISTED],
     )
+
+
+def check_revenue_rollups() -> dict[str, Any]:
+    """The rollups the revenue KPIs read hold the statement lines' sums, group by group."""
+    months = revenue_rollup_mismatches()
+    return _check(FAIL if months else PASS, mismatched_sale_months=months[:LISTED])
 
 
 def check_orphans() -> dict[str, Any]:
@@ -367,6 +479,7 @@ def warehouse_validate(*, trigger: str, load: WarehouseLoad | None = None) -> Va
         "row_conservation": check_row_conservation(),
         "curated_vs_warehouse": check_curated_vs_warehouse(),
         "statement_money_per_file": check_statement_money_per_file(),
+        "revenue_rollups": check_revenue_rollups(),
         "orphans": check_orphans(),
         "splits": check_splits(),
         "duplicates": check_duplicates(),

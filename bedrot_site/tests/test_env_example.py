@@ -11,7 +11,7 @@ SETTINGS_PATH = BASE_DIR / "bedrot_site" / "settings.py"
 ENV_EXAMPLE_PATH = BASE_DIR / ".env.example"
 ENV_HELPERS = frozenset({"env_str", "env_int", "env_bool", "env_path", "env_secret", "env_list"})
 # Read by bedrot_site/launcher.py (`make run`), not by the settings.
-LAUNCHER_ONLY_NAMES = frozenset({"BEDROT_PORT", "BEDROT_DEMO_PASSWORD"})
+LAUNCHER_ONLY_NAMES = frozenset({"BEDROT_PORT", "BEDROT_DEMO_PASSWORD", "BEDROT_WEB_PROCESSES"})
 _ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")
 _NOT_CONSTANT = object()
 
@@ -85,6 +85,7 @@ def test_env_example_lists_the_launcher_variables() -> None:
     assert {name: entries.get(name) for name in sorted(LAUNCHER_ONLY_NAMES)} == {
         "BEDROT_DEMO_PASSWORD": "",
         "BEDROT_PORT": "8000",
+        "BEDROT_WEB_PROCESSES": "2",
     }
 
 

@@ -37,8 +37,9 @@
     return source ? JSON.parse(source.textContent) : null;
   }
 
+  // A missing figure (null) stays a gap in the chart, never a drawn zero.
   function numbers(values) {
-    return values.map(function (value) { return Number(value); });
+    return values.map(function (value) { return value === null ? null : Number(value); });
   }
 
   function money(value) {
@@ -137,6 +138,16 @@
       };
       if (data.series.some(function (series) { return series.axis === "y2"; })) {
         scales.y2 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } };
+      }
+      // A fixed value range (a correlation runs from -1 to 1), so bars are not stretched to fit.
+      if (data.y_range) {
+        scales.y.min = data.y_range[0];
+        scales.y.max = data.y_range[1];
+      }
+      // Context bars (Meta spend days on the lag view) get an axis of their own, not drawn:
+      // their height only says "spend that day", the figure is in the tooltip and the table.
+      if (data.series.some(function (series) { return series.axis === "spend"; })) {
+        scales.spend = { display: false, beginAtZero: true, grid: { drawOnChartArea: false } };
       }
       return new Chart(canvas, {
         type: type,

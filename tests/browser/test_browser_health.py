@@ -1,17 +1,23 @@
-"""The health page in Chromium: each source's score and status as scored, and an operator's
-retry of a failed run creating a linked run with the original arguments."""
+"""The health page in Chromium: each source's score and status as scored, an operator's retry of
+a failed run creating a linked run with the original arguments, and the open page following a
+`health_changed` announcement without a reload."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
 from django.utils import timezone
 
+from apps.health.services import health_check_run
 from apps.health.tests import factories
 from tests.browser.conftest import LiveServer
 
@@ -20,6 +26,8 @@ if TYPE_CHECKING:
 
 USERNAME = "olga"
 PASSWORD = "olga-browser-pass"  # a throwaway operator in the test database
+# B5: an open page shows a change within 2 s; the margin covers a loaded 2-core machine.
+LIVE_UPDATE_TIMEOUT_MS = 5000
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,3 +130,84 @@ def test_browser_health_page_shows_scores_and_retries_a_failed_run(
         "queued",
     ]
     page.screenshot(path=screenshot_dir / "health_02_retried.png", full_page=True)
+
+
+@pytest.fixture
+def live_health(live_daphne: LiveServer, redis_url: str, settings: Any) -> None:
+    """A healthy Spotify and an operator; this process announces on the Redis channel layer the
+    server listens to (the same prefix as the settings), so a check run here reaches the page."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": "bedrot:channels"},
+        }
+    }
+    now = timezone.now()
+    factories.lake_file(
+        source="spotify", account="zonea0", created_at=now - timedelta(days=1),
+        period_end=(now - timedelta(days=1)).date(),
+    )  # fmt: skip
+    factories.credential(
+        source="spotify", account="zonea0", expires_at=now + timedelta(days=20),
+        last_verified_at=now - timedelta(days=1),
+    )  # fmt: skip
+    password = PBKDF2PasswordHasher().encode(PASSWORD, "browser-salt", iterations=1000)
+    get_user_model().objects.create(
+        username=USERNAME, password=password, is_staff=True, is_superuser=True
+    )
+
+
+def _elsewhere(change: Callable[[], None]) -> None:
+    """Run `change` in a thread of its own, as the worker's health check would run outside the
+    page: Playwright's loop owns the test thread, and a broadcast cannot start from inside it."""
+
+    def run() -> None:
+        try:
+            change()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+
+
+def _login_lost_and_checked() -> None:
+    # the sources app marks the login as needing a human (a vendor refused it) ...
+    django_apps.get_model("sources", "Credential").objects.filter(source="spotify").update(
+        status="needs_reconnect"
+    )
+    # ... and the 30-minute health check scores it and announces `health_changed`
+    health_check_run(remediate=False, notify=False)
+
+
+@pytest.mark.usefixtures("live_health")
+def test_browser_health_page_follows_a_health_change_without_reload(
+    live_daphne: LiveServer, browser: Any, screenshot_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # given the health page open and subscribed, Spotify healthy
+    page = _sign_in(browser, live_daphne)
+    page.goto(f"{live_daphne.url}/health/")
+    expect(page.locator("html")).to_have_attribute("data-live", "connected")
+    assert _card(page, "spotify") == ("HEALTHY", "100")
+    assert page.locator("[data-overall-status]").inner_text() == "HEALTHY"
+    page.evaluate("window.__bedrotLoaded = 'first-load'")
+
+    # when Spotify's login is lost and a health check runs elsewhere
+    _elsewhere(_login_lost_and_checked)
+
+    # then the open page shows the new overall status and Spotify's new card, without a reload
+    badge = page.locator("[data-overall-status]")
+    expect(badge).to_have_text("WARNING", timeout=LIVE_UPDATE_TIMEOUT_MS)
+    expect(badge).to_have_attribute("data-overall-status", "WARNING")
+    card = page.locator("#source-spotify")
+    expect(card.locator("[data-status]")).to_have_text("WARNING", timeout=LIVE_UPDATE_TIMEOUT_MS)
+    expect(card.locator("[data-score]")).to_have_text("64")
+    assert [
+        (row.get_attribute("data-rule"), row.locator("td").last.inner_text())
+        for row in card.locator("tbody tr").all()
+    ] == [("credential", "-36")]
+    assert page.evaluate("window.__bedrotLoaded") == "first-load"
+    page.screenshot(path=screenshot_dir / "health_03_live_change.png", full_page=True)

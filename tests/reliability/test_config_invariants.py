@@ -26,6 +26,9 @@ NO_NATURAL_KEY = {
     "warehouseload": "one row per load run, identified by its id",
     "correction": "an audit trail of edits; several may touch the same row",
     "validationreport": "one row per validation run, identified by its id",
+    # Derived sums, rewritten a sale month at a time from the lines (test_rollup checks them).
+    "revenuerollup": "a group of statement lines, rebuilt with them, never upserted",
+    "territoryrollup": "a group of statement lines, rebuilt with them, never upserted",
 }
 
 

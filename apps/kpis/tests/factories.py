@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import factory
 from factory.django import DjangoModelFactory
@@ -26,6 +27,7 @@ from apps.warehouse.models import (
     TrackSplit,
     WarehouseLoad,
 )
+from apps.warehouse.rollup import revenue_rollup_refresh
 
 
 class ArtistFactory(DjangoModelFactory[Artist]):
@@ -91,6 +93,13 @@ class StatementLineFactory(DjangoModelFactory[StatementLine]):
     quantity = 0
     earnings_usd = Decimal("0")
     source_file_id = 1
+
+    @classmethod
+    def _create(cls, model_class: type[StatementLine], *args: Any, **kwargs: Any) -> StatementLine:
+        # As a load does: the revenue KPIs read the rollups, rewritten with the lines.
+        line = super()._create(model_class, *args, **kwargs)
+        revenue_rollup_refresh(sale_days=[line.sale_month])
+        return line
 
 
 class WarehouseLoadFactory(DjangoModelFactory[WarehouseLoad]):

@@ -290,3 +290,66 @@ def test_replay_retracts_only_the_days_the_replayed_file_still_owns(
     # and a rebuild from curated gives the same days
     call_command("rebuild_warehouse", stdout=StringIO())
     assert _daily_streams() == expected
+
+
+def _without_feb_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed TooLost parser that no longer yields 3 Feb, from any file."""
+    original = TooLostConnector.parse
+
+    def parse(self: TooLostConnector, payload: Payload) -> ParsedFile:
+        parsed = original(self, payload)
+        table = parsed.tables["streams_daily"]
+        kept = table.filter(pc.not_equal(table.column("date"), date(2025, 2, 3)))
+        return dataclasses.replace(parsed, tables={**parsed.tables, "streams_daily": kept})
+
+    monkeypatch.setattr(TooLostConnector, "parse", parse)
+
+
+def _curated_streams() -> dict[str, tuple[int, int]]:
+    """ISO day -> (streams, source file) of the curated TooLost streams."""
+    rows = [row for table in curated_partitions("streams_daily") for row in table.to_pylist()]
+    return {row["date"].isoformat(): (row["streams"], row["source_file_id"]) for row in rows}
+
+
+def test_replay_dropping_a_key_restores_the_value_an_older_file_still_yields(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given an older export (2 Feb 20, 3 Feb 30) and a newer one (3 Feb 33, 4 Feb 44)
+    older = ingest_path(
+        path=_toolost_streams(tmp_path / "older.json", {"2025-02-02": 20, "2025-02-03": 30}),
+        source_id="toolost",
+    ).lake_file_id
+    newer = ingest_path(
+        path=_toolost_streams(tmp_path / "newer.json", {"2025-02-03": 33, "2025-02-04": 44}),
+        source_id="toolost",
+    ).lake_file_id
+    assert _daily_streams()["2025-02-03"] == (33, newer)
+
+    # when a fixed parser no longer yields 3 Feb and the newer file is replayed
+    _without_feb_3(monkeypatch)
+    output = _replay("--file", str(newer))
+
+    # then 3 Feb takes the older file's 30 again, in curated and in the warehouse
+    assert output.splitlines()[0] == (
+        f"file {newer}: changed streams_daily: +0 ~0 -1 restored from older files: 1"
+    )
+    expected = {"2025-02-02": (20, older), "2025-02-03": (30, older), "2025-02-04": (44, newer)}
+    assert _curated_streams() == expected
+    assert _daily_streams() == expected
+    replay_entry = LakeFile.objects.get(pk=newer).replays[-1]
+    assert (replay_entry["curated_restored"], replay_entry["warehouse_removed"]) == (
+        {"streams_daily": 1},
+        {},
+    )
+    # and a rebuild from curated agrees
+    call_command("rebuild_warehouse", stdout=StringIO())
+    assert _daily_streams() == expected
+
+    # when the older file is replayed too, no file yields 3 Feb any more: it leaves everywhere
+    second = _replay("--file", str(older))
+    assert second.splitlines()[0] == f"file {older}: changed streams_daily: +0 ~0 -1 warehouse: -1"
+    remaining = {"2025-02-02": (20, older), "2025-02-04": (44, newer)}
+    assert _curated_streams() == remaining
+    assert _daily_streams() == remaining
+    call_command("rebuild_warehouse", stdout=StringIO())
+    assert _daily_streams() == remaining

@@ -1,18 +1,21 @@
 """Retention: superseded curated versions and old staging versions to the archive; expired
-landing copies, old archive objects and untouched sandbox files deleted."""
+landing copies, old archive objects and untouched sandbox files deleted; a quarantined file's
+landing copy deleted only 90 days after staff dismissed it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from apps.lake.curated import curated_partitions, manifest_read
-from apps.lake.models import CuratedDataset, LakeFile
+from apps.lake.models import CuratedDataset, FileStatus, LakeFile
 from apps.lake.retention import lake_retention_apply, walk
+from apps.lake.services import lake_file_dismiss
 from apps.lake.storage import lake_storage
 from apps.warehouse.services import ingest_path
 
@@ -119,3 +122,78 @@ def test_archive_keeps_the_newest_three_of_a_partition_past_400_days() -> None:
     # then two are deleted and three stay
     assert len([key for key in report.deleted if key.startswith(folder)]) == 2
     assert len(lake_storage().listdir(folder)[1]) == 3
+
+
+DISMISSED_AT = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def _quarantined(path: Path, text: str, *, at: datetime) -> LakeFile:
+    """A file no source recognises, ingested at `at`: quarantined with raw and landing copies."""
+    path.write_text(text)
+    with time_machine.travel(at, tick=False):
+        outcome = ingest_path(path=path)
+    assert outcome.result == "rejected"
+    return LakeFile.objects.get(pk=outcome.lake_file_id)
+
+
+def _copies(lake_file: LakeFile) -> tuple[bool, bool]:
+    """Whether the (landing, raw) copies of a file still exist."""
+    storage = lake_storage()
+    return storage.exists(lake_file.landing_key), storage.exists(lake_file.raw_key)
+
+
+def _dismiss(lake_file: LakeFile, at: datetime) -> None:
+    with time_machine.travel(at, tick=False):
+        lake_file_dismiss(file_id=lake_file.pk, user=None, note="not ours")
+
+
+def test_a_dismissed_quarantined_file_loses_its_landing_copy_90_days_after_dismissal(
+    tmp_path: Path,
+) -> None:
+    # given a quarantined file staff dismissed on 10 Jan 2025 at 09:00
+    dismissed = _quarantined(
+        tmp_path / "dismissed.txt", "hello", at=datetime(2025, 1, 2, tzinfo=UTC)
+    )
+    _dismiss(dismissed, DISMISSED_AT)
+    # and an older quarantined file nobody reviewed (1 Jan 2024)
+    unreviewed = _quarantined(
+        tmp_path / "unreviewed.txt", "world", at=datetime(2024, 1, 1, tzinfo=UTC)
+    )
+
+    # when retention runs one minute before the 90 days are up (10 Apr 2025 08:59)
+    early = lake_retention_apply(now=datetime(2025, 4, 10, 8, 59, tzinfo=UTC))
+    # then nothing of either file is deleted
+    assert early.deleted == []
+    assert (_copies(dismissed), _copies(unreviewed)) == ((True, True), (True, True))
+
+    # when it runs one minute after (10 Apr 2025 09:01)
+    due = lake_retention_apply(now=datetime(2025, 4, 10, 9, 1, tzinfo=UTC))
+    # then only the dismissed file's landing copy goes; its raw copy stays for a replay
+    assert due.deleted == [dismissed.landing_key]
+    assert (_copies(dismissed), _copies(unreviewed)) == ((False, True), (True, True))
+    # and nothing more goes later, the unreviewed file's bytes included, however old
+    assert lake_retention_apply(now=datetime(2030, 1, 1, tzinfo=UTC)).deleted == []
+    assert _copies(unreviewed) == (True, True)
+
+
+def test_a_file_quarantined_again_after_its_dismissal_is_unreviewed_again(
+    tmp_path: Path,
+) -> None:
+    # given a quarantined file dismissed on 10 Jan 2025
+    path = tmp_path / "resent.txt"
+    lake_file = _quarantined(path, "hello", at=datetime(2025, 1, 2, tzinfo=UTC))
+    _dismiss(lake_file, DISMISSED_AT)
+
+    # when the same bytes are sent again on 1 Feb 2025 and quarantined again
+    _quarantined(path, "hello", at=datetime(2025, 2, 1, tzinfo=UTC))
+
+    # then the old dismissal no longer counts: the new failure awaits review
+    lake_file.refresh_from_db()
+    assert (lake_file.status, lake_file.dismissed_at, lake_file.dismissal_note) == (
+        FileStatus.QUARANTINED,
+        None,
+        "",
+    )
+    # and retention keeps its bytes long past 90 days from the old dismissal
+    assert lake_retention_apply(now=datetime(2026, 1, 1, tzinfo=UTC)).deleted == []
+    assert _copies(lake_file) == (True, True)

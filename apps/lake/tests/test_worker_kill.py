@@ -22,6 +22,7 @@ from apps.lake.models import FileStatus, LakeFile
 from apps.warehouse.models import StatementLine, WarehouseLoad
 from apps.warehouse.services import ingest_path, lake_file_process
 from bedrot_site.celery import app as celery_app
+from tests.reliability.processes import broker_emptied
 
 FIXTURES = Path(__file__).resolve().parents[2] / "warehouse" / "tests" / "fixtures"
 WAIT_S = 60
@@ -86,7 +87,7 @@ def test_killed_worker_leaves_no_half_load_and_the_file_reruns(
     if connection.vendor != "postgresql":
         pytest.skip("the worker blocks on a PostgreSQL table lock")
     celery_app.conf.update(broker_url=_broker_url(redis_url), task_always_eager=False)
-    celery_app.control.purge()  # no message of an earlier run may reach this worker
+    broker_emptied(redis_url)
     table = StatementLine._meta.db_table
     lock_holder = psycopg.connect(_database_url().replace("postgres://", "postgresql://"))
     admin = psycopg.connect(

@@ -71,6 +71,9 @@ class Connector:
 
     source_id: ClassVar[str]
     parser_version: ClassVar[str] = "1"
+    # Kinds whose content is an API payload: API data however it arrived, so it beats the
+    # source's exports in curated even when saved and uploaded by hand (SPEC 3.5).
+    api_payload_kinds: ClassVar[frozenset[str]] = frozenset()
 
     def sniff(self, head: bytes, original_name: str) -> str | None:
         """Return the kind of file this is when it belongs to this source, else None."""
@@ -81,3 +84,9 @@ class Connector:
 
     def requires_account(self) -> bool:
         return False
+
+    def dedupe_identity(self, kind: str, original_name: str, account: str) -> str:
+        """What the file is about when its bytes alone do not say it (SPEC 3.2 dedupe): the lake
+        treats a file as a duplicate only when both its sha256 and this identity match. Empty
+        for kinds whose content names everything, so they dedupe by bytes alone."""
+        return ""

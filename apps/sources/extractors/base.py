@@ -45,6 +45,20 @@ class Extractor(Protocol):
         ...
 
 
+@runtime_checkable
+class StatementsExtractor(Protocol):
+    """An extractor with a `statements` scope, whose statement runs resume where the lake's
+    loaded statements end (apps.sources.services.statements_resume_since)."""
+
+    # The lake kind of the statement files this source's extractor fetches.
+    statement_kind: str
+
+    def held_statement_month(self, *, original_name: str, period_end: date | None) -> date | None:
+        """The first day of the month one held statement file stands for, in the unit the
+        extractor's `since` filters by (None when the file does not say)."""
+        ...
+
+
 class CredentialMissing(PermanentError):
     """No login is stored for this source and account: a human must enter one."""
 

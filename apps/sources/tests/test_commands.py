@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -65,3 +67,61 @@ def test_extract_command_refuses_an_unknown_or_upload_only_source() -> None:
         call_command("extract", "--sources", "myspace", stdout=io.StringIO())
     with pytest.raises(CommandError, match="manual upload only"):
         call_command("extract", "--sources", "submithub", stdout=io.StringIO())
+
+
+def _record_scopes(monkeypatch: pytest.MonkeyPatch, source: str, seen: list[str]) -> None:
+    """Replace a distributor's browser run by one that notes the scope it was asked for."""
+
+    def extract(*, account: str, since: Any, landing_dir: Path, scope: str = "all") -> list[Path]:
+        seen.append(f"{source}:{scope}")
+        return []
+
+    monkeypatch.setattr(EXTRACTORS[source], "extract", extract)
+
+
+def test_extract_command_scope_routes_to_the_distributors_daily_or_statement_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given stored logins for both distributors and for Mailchimp (which has no scopes)
+    seen: list[str] = []
+    for source in ("distrokid", "toolost"):
+        credential_save(source=source, account="", kind="password", data={"username": "u"})
+        _record_scopes(monkeypatch, source, seen)
+    credential_save(source=SOURCE, account="", kind="api_key", data={"api_key": "k-us1"})
+    mailchimp = ScriptedExtractor(REPORT)
+    monkeypatch.setitem(EXTRACTORS, SOURCE, mailchimp)
+    out = io.StringIO()
+
+    # when asking for the statements of every stored source
+    call_command("extract", "--scope", "statements", stdout=out)
+
+    # then only the two distributors ran, each limited to its statements
+    assert seen == ["distrokid:statements", "toolost:statements"]
+    assert mailchimp.extract_calls == 0
+    assert out.getvalue().splitlines() == [
+        "distrokid/-: succeeded, 0 file(s)",
+        "toolost/-: succeeded, 0 file(s)",
+    ]
+
+    # and a named source gets the scope given, or everything (today's behaviour) without one
+    seen.clear()
+    call_command("extract", "--sources", "distrokid", "--scope", "daily", stdout=io.StringIO())
+    call_command("extract", "--sources", "distrokid", stdout=io.StringIO())
+    assert seen == ["distrokid:daily", "distrokid:all"]
+
+
+def test_extract_command_refuses_an_unknown_scope_or_one_the_source_lacks() -> None:
+    # an unknown value names the allowed ones
+    with pytest.raises(CommandError) as unknown:
+        call_command("extract", "--scope", "weekly", stdout=io.StringIO())
+    assert str(unknown.value) == (
+        "Error: argument --scope: invalid choice: 'weekly' "
+        "(choose from 'all', 'daily', 'statements')"
+    )
+    # a source that does not split its work by the scope is refused before anything runs
+    with pytest.raises(CommandError) as lacking:
+        call_command("extract", "--sources", "mailchimp", "--scope", "daily", stdout=io.StringIO())
+    assert lacking.value.returncode == 2
+    assert str(lacking.value) == (
+        "no extraction scope 'daily' for mailchimp; sources with it: distrokid, toolost"
+    )

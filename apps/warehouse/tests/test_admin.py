@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from apps.warehouse.loaders import statement_lines_load
-from apps.warehouse.models import Artist, Correction, Platform, StatementLine, Track, TrackSplit
+from apps.warehouse.models import (
+    Artist,
+    Correction,
+    Platform,
+    RevenueRollup,
+    StatementLine,
+    Track,
+    TrackSplit,
+)
 from apps.warehouse.tests.test_loaders import _curated
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +106,37 @@ def test_admin_track_splits_must_total_100(admin_client_logged: Any) -> None:
         ("Producer", Decimal("100.00"))
     ]
     assert Correction.objects.get().action == "track_splits_set"
+
+
+def test_admin_artist_delete_unassigns_its_revenue_everywhere(admin_client_logged: Any) -> None:
+    artist = Artist.objects.create(name="SXNCTUARY")
+    statement_lines_load(_curated(LINES))
+    assert list(RevenueRollup.objects.values_list("artist_id", flat=True)) == [artist.pk]
+    response = admin_client_logged.post(
+        f"/admin/warehouse/artist/{artist.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert StatementLine.objects.get().artist is None
+    # the rollups and the KPIs follow, and the delete is audited like any correction
+    assert list(RevenueRollup.objects.values_list("artist_id", "earnings_usd")) == [
+        (None, Decimal("2.000000000000"))
+    ]
+    correction = Correction.objects.get()
+    assert (correction.action, correction.old_value, correction.rows_affected) == (
+        "delete",
+        "SXNCTUARY",
+        1,
+    )
+
+
+def test_admin_shows_statement_lines_read_only(admin_client_logged: Any) -> None:
+    statement_lines_load(_curated(LINES))
+    line = StatementLine.objects.get()
+    page = admin_client_logged.get(f"/admin/warehouse/statementline/{line.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    edited = admin_client_logged.post(
+        f"/admin/warehouse/statementline/{line.pk}/change/", {"earnings_usd": "99"}
+    )
+    assert edited.status_code == 403
+    assert StatementLine.objects.get().earnings_usd == Decimal("2.000000000000")

@@ -15,6 +15,7 @@ from apps.lake.models import FileStatus, LakeFile
 from apps.warehouse.models import StatementLine
 from apps.warehouse.services import ingest_path
 from bedrot_site.celery import app as celery_app
+from tests.reliability.processes import broker_emptied
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WAIT_S = 60
@@ -32,6 +33,7 @@ def _use_broker(redis_url: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_processes_an_async_ingest(redis_url: str) -> None:
     _use_broker(redis_url)
+    broker_emptied(redis_url)
     celery_app.conf.update(task_always_eager=False)
     try:
         with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30):

@@ -21,6 +21,8 @@ def _describe(outcome: ReplayOutcome) -> str:
             line += f" {dataset}: +{change.added} ~{change.changed} -{change.removed}"
     if outcome.retracted:
         line += f" warehouse: -{sum(outcome.retracted.values())}"
+    if outcome.restored:
+        line += f" restored from older files: {sum(outcome.restored.values())}"
     if outcome.reason:
         line += f" ({outcome.reason})"
     return line

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
 from apps.sources.connectors.filetype import check_extension
+from apps.sources.connectors.instagram.graph import KIND_API_INSIGHTS, KIND_API_PROFILE
 from apps.sources.connectors.instagram.parse import parse_instagram
 from apps.sources.connectors.instagram.sniff import sniff_kind
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
@@ -16,6 +17,8 @@ class InstagramConnector(Connector):
     parser_version = "1"
     # Share of rejected rows above which a file is quarantined (SPEC 3.3, per source).
     max_rejected_fraction: ClassVar[float] = MAX_REJECTED_FRACTION
+    # A Business Suite CSV never replaces Graph API days in curated.
+    api_payload_kinds: ClassVar[frozenset[str]] = frozenset({KIND_API_INSIGHTS, KIND_API_PROFILE})
 
     def sniff(self, head: bytes, original_name: str) -> str | None:
         """The Instagram kind when the content carries one of its signatures; never by name."""

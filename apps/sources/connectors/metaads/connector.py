@@ -12,7 +12,12 @@ from apps.sources.connectors.filetype import check_extension
 from apps.sources.connectors.metaads.api import parse_api_page
 from apps.sources.connectors.metaads.csvfile import read_csv
 from apps.sources.connectors.metaads.export import ExportSource, parse_export
-from apps.sources.connectors.metaads.rows import KIND_ADS_MANAGER_CSV, KIND_ADS_MANAGER_XLSX
+from apps.sources.connectors.metaads.rows import (
+    KIND_ADS_MANAGER_CSV,
+    KIND_ADS_MANAGER_XLSX,
+    KIND_API_ENTITIES,
+    KIND_API_INSIGHTS,
+)
 from apps.sources.connectors.metaads.sniff import sniff_kind
 from apps.sources.connectors.metaads.xlsxfile import read_sheet
 from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
@@ -26,6 +31,8 @@ class MetaAdsConnector(Connector):
     parser_version = "1"
     # Share of rejected rows above which a file is quarantined (SPEC 3.3, per source).
     max_rejected_fraction: ClassVar[float] = MAX_REJECTED_FRACTION
+    # An Ads Manager export never replaces Marketing API rows in curated.
+    api_payload_kinds: ClassVar[frozenset[str]] = frozenset({KIND_API_INSIGHTS, KIND_API_ENTITIES})
 
     def sniff(self, head: bytes, original_name: str) -> str | None:
         """The Meta kind when the content carries one of its signatures; never by name."""

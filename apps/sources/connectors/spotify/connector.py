@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from apps.sources.connectors.base import SNIFF_HEAD_BYTES, Connector, ParsedFile, Payload
+from apps.sources.connectors.base import (
+    SNIFF_HEAD_BYTES,
+    Connector,
+    FileRejected,
+    ParsedFile,
+    Payload,
+)
 from apps.sources.connectors.filetype import check_extension
-from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION
+from apps.sources.connectors.rowbook import MAX_REJECTED_FRACTION, text_key
+from apps.sources.connectors.spotify.accounts import resolve_account
+from apps.sources.connectors.spotify.layouts import KIND_SONG_TIMELINE
+from apps.sources.connectors.spotify.names import artist_ids_in_name, song_title_from_name
 from apps.sources.connectors.spotify.parse import parse_csv
 from apps.sources.connectors.spotify.sniff import sniff_kind
 from apps.sources.connectors.spotify.songs_api import parse_songs_api
@@ -34,6 +43,21 @@ class SpotifyConnector(Connector):
 
     def requires_account(self) -> bool:
         return True
+
+    def dedupe_identity(self, kind: str, original_name: str, account: str) -> str:
+        """`<account>/<song>` for a per-song timeline: its bytes do not name the song, so two
+        new songs with the same figures have the same sha256 but are different files."""
+        if kind != KIND_SONG_TIMELINE:
+            return ""
+        title = song_title_from_name(original_name)
+        if title is None:
+            return ""
+        try:
+            slug = resolve_account(given=account, named_ids=artist_ids_in_name(original_name)).slug
+        except FileRejected:
+            # Parsing quarantines it for the account; the song still tells the files apart.
+            slug = ""
+        return f"{slug}/{text_key(title)}"
 
     def _is_json(self, payload: Payload) -> bool:
         # The content decides, as in `sniff`: a claimed kind cannot route a CSV to the JSON parser.

@@ -1,8 +1,10 @@
-"""Parse a YouTube Studio export zip (SPEC 2.7) into `youtube_video_snapshots`.
+"""Parse a YouTube Studio export zip (SPEC 2.7) into `youtube_video_snapshots` and the channel's
+daily views in `youtube_daily`.
 
-The zip holds `Table data.csv` (one row per video over the export's period), `Totals.csv` and
-the provisional `Chart data.csv`. Only the table is loaded; the other two give the period when
-the arrival name does not. Every limit of the archive is checked before extraction (R13).
+The zip holds `Table data.csv` (one row per video over the export's period), `Totals.csv` (the
+channel's views per day, read by `studio_totals`) and the provisional `Chart data.csv`, which is
+not loaded. Totals.csv, else the arrival name, else Chart data.csv gives the period. Every limit
+of the archive is checked before extraction (R13).
 
 `Table data.csv` may be UTF-8 or UTF-16 with preamble lines, so the header is searched for by
 its text. Its first data row, `Total`, is the control total: it is recorded as an expected
@@ -48,7 +50,10 @@ from apps.sources.connectors.youtube.studio_headers import (
     match_table_header,
     table_header_mismatch,
 )
+from apps.sources.connectors.youtube.studio_totals import read_daily_views
 from apps.sources.datasets_channels import (
+    YOUTUBE_DAILY,
+    YOUTUBE_DAILY_SCHEMA,
     YOUTUBE_VIDEO_SNAPSHOTS,
     YOUTUBE_VIDEO_SNAPSHOTS_SCHEMA,
 )
@@ -67,7 +72,12 @@ CONTROL_TOTAL_ROW = "control_total_row"
 RAGGED_ROW = "ragged_row"
 # Studio names its zip `Content 2024-03-01_2024-03-31 <channel>.zip`.
 _NAME_PERIOD = re.compile(r"(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})")
-_SCHEMAS = {YOUTUBE_VIDEO_SNAPSHOTS: YOUTUBE_VIDEO_SNAPSHOTS_SCHEMA}
+_SCHEMAS = {
+    YOUTUBE_VIDEO_SNAPSHOTS: YOUTUBE_VIDEO_SNAPSHOTS_SCHEMA,
+    YOUTUBE_DAILY: YOUTUBE_DAILY_SCHEMA,
+}
+# Staged rows in a stable order: videos by id, days by date.
+_SORT_COLUMNS = {YOUTUBE_VIDEO_SNAPSHOTS: "video_id", YOUTUBE_DAILY: "date"}
 
 
 @dataclass(frozen=True)
@@ -121,13 +131,16 @@ def parse_studio_zip(
     book = RowBook()
     control = _read_records(book, table, context)
     _check_control_total(control, table.header)
+    totals = contents.entries.get(TOTALS)
+    if totals is not None:
+        warnings += read_daily_views(book, totals[1], channel)
     book.check_share(max_rejected_fraction)
     warnings += _header_notes(table.header, control)
     logger.info("youtube_studio_parsed rows_in=%s rejected=%s", book.rows_in, len(book.rejections))
     return ParsedFile(
         kind=KIND_STUDIO_ZIP,
         schema_id=SCHEMA_ID,
-        tables={name: t.sort_by("video_id") for name, t in book.tables(_SCHEMAS).items()},
+        tables={name: t.sort_by(_SORT_COLUMNS[name]) for name, t in book.tables(_SCHEMAS).items()},
         rows_in=book.rows_in,
         rejections=book.sorted_rejections(),
         encoding=table.encoding,

@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from apps.health.errors import PermanentError
+from apps.sources.connectors.distrokid.schemas import KIND_BANK_STATEMENT
 from apps.sources.extractors.base import (
     SCOPE_ALL,
     SCOPE_DAILY,
@@ -61,6 +62,12 @@ class DistroKidExtractor(BrowserExtractor):
     max_age_days = 14
     extra_hosts = ()
     scopes = (SCOPE_ALL, SCOPE_DAILY, SCOPE_STATEMENTS)
+    statement_kind = KIND_BANK_STATEMENT
+
+    def held_statement_month(self, *, original_name: str, period_end: date | None) -> date | None:
+        """The month of a held export's last reporting date: the bank export is asked for by
+        reporting date, so that is where the next statements run starts."""
+        return period_end.replace(day=1) if period_end else None
 
     def probe_path(self, account: str) -> str:
         return STREAMS_CHART_PATH

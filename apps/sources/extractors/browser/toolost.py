@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from apps.health.errors import PermanentError
+from apps.sources.connectors.toolost.sales import KIND_SALES_REPORT
 from apps.sources.extractors.base import (
     SCOPE_ALL,
     SCOPE_DAILY,
@@ -45,6 +46,8 @@ _TABS = {"analytics_spotify": "#tab-spotify", "analytics_apple": "#tab-apple"}
 TOKEN_KEYS = ("token", "jwt", "authToken", "access_token")
 SALES_NOTICE = re.compile(r"Your \((\d{2})-(\d{4})\) Sales report has been generated")
 SALES_REPORT_NAME = re.compile(r"@\d{2}-\d{4}-[0-9A-Za-z]+\.csv")
+# The sales month at the head of a report's name (a second copy may have gained " (1)").
+SALES_REPORT_MONTH = re.compile(r"@(\d{2})-(\d{4})-")
 # How long to wait for a call the page makes by itself before asking for it from the page.
 OWN_CALL_WAIT_S = 10.0
 
@@ -60,6 +63,15 @@ class TooLostExtractor(BrowserExtractor):
     can_log_in = True
     max_age_days = 7
     scopes = (SCOPE_ALL, SCOPE_DAILY, SCOPE_STATEMENTS)
+    statement_kind = KIND_SALES_REPORT
+
+    def held_statement_month(self, *, original_name: str, period_end: date | None) -> date | None:
+        """The sales month in the report's name (`@MM-YYYY-<id>.csv`), the month its notice
+        names. Not the reporting date: reports arrive about two months after their sales."""
+        match = SALES_REPORT_MONTH.match(original_name)
+        if match is None or not 1 <= int(match.group(1)) <= 12:
+            return None
+        return date(int(match.group(2)), int(match.group(1)), 1)
 
     def probe_path(self, account: str) -> str:
         return PLATFORM_PATH

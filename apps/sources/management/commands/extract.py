@@ -1,8 +1,11 @@
-"""`manage.py extract [--sources a,b] [--account A]` (CONTRACT.md section 2).
+"""`manage.py extract [--sources a,b] [--account A] [--scope S]` (CONTRACT.md section 2;
+`--scope` is additive).
 
 Runs the extractors (browser or API) of the named sources, then the pipeline on what they
-fetched. Prints one line per fetched file with its ingest outcome, and one line per account
-that was skipped or failed. Exit status 1 when an extraction failed or a file was rejected.
+fetched. `--scope daily` or `--scope statements` limits the distributors to the part their
+daily or weekly beat run fetches, through the same service the beat task calls. Prints one
+line per fetched file with its ingest outcome, and one line per account that was skipped or
+failed. Exit status 1 when an extraction failed or a file was rejected.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.health.errors import BedrotError
 from apps.sources.connectors.registry import SOURCE_IDS
 from apps.sources.extractors import EXTRACTORS
-from apps.sources.services import ExtractionResult, FetchedFile, source_accounts, source_extract
+from apps.sources.extractors.base import EXTRACTION_SCOPES, SCOPE_ALL
+from apps.sources.services import (
+    ExtractionResult,
+    FetchedFile,
+    extraction_scope_offered,
+    source_accounts,
+    source_extract,
+)
 
 
 def _file_line(result: ExtractionResult, item: FetchedFile) -> str:
@@ -43,12 +53,19 @@ class Command(BaseCommand):
             help="comma-separated source ids (default: every source with a stored login)",
         )
         parser.add_argument("--account", default=None, help="only this account/persona")
+        parser.add_argument(
+            "--scope",
+            default=SCOPE_ALL,
+            choices=EXTRACTION_SCOPES,
+            help="all (default), or only the distributors' daily pages or weekly statements",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sources = self._sources(options["sources"])
+        scope = options["scope"]
+        sources = self._sources(options["sources"], scope)
         failures = 0
         for source in sources:
-            for result in self._extract(source, options["account"]):
+            for result in self._extract(source, options["account"], scope):
                 for item in result.files:
                     self.stdout.write(_file_line(result, item))
                 self.stdout.write(_run_line(result))
@@ -58,9 +75,15 @@ class Command(BaseCommand):
                 f"{failures} extraction(s) failed or fetched a rejected file", returncode=1
             )
 
-    def _sources(self, raw: str) -> list[str]:
+    def _sources(self, raw: str, scope: str) -> list[str]:
         if not raw.strip():
-            return [source for source in sorted(EXTRACTORS) if source_accounts(source=source)]
+            # Without names, a narrowed scope runs only the sources that split their work by it.
+            return [
+                source
+                for source in sorted(EXTRACTORS)
+                if source_accounts(source=source)
+                and extraction_scope_offered(source=source, scope=scope)
+            ]
         names = [name.strip() for name in raw.split(",") if name.strip()]
         unknown = [name for name in names if name not in SOURCE_IDS]
         if unknown:
@@ -73,11 +96,25 @@ class Command(BaseCommand):
             raise CommandError(
                 f"no extractor for {', '.join(missing)} (manual upload only)", returncode=2
             )
+        refusing = [
+            name for name in names if not extraction_scope_offered(source=name, scope=scope)
+        ]
+        if refusing:
+            offering = [
+                source
+                for source in sorted(EXTRACTORS)
+                if extraction_scope_offered(source=source, scope=scope)
+            ]
+            raise CommandError(
+                f"no extraction scope {scope!r} for {', '.join(refusing)}; "
+                f"sources with it: {', '.join(offering)}",
+                returncode=2,
+            )
         return names
 
-    def _extract(self, source: str, account: str | None) -> list[ExtractionResult]:
+    def _extract(self, source: str, account: str | None, scope: str) -> list[ExtractionResult]:
         try:
-            return source_extract(source=source, account=account)
+            return source_extract(source=source, account=account, scope=scope)
         except BedrotError as error:
             # Transient errors already had their bounded retries inside the HTTP client.
             return [ExtractionResult(source, account or "", "failed", f"{error.code}: {error}")]

@@ -113,6 +113,13 @@ class FakeDistroKid(FakeVendor):
         # export id -> (start, end, status polls so far)
         self.exports: dict[str, list[object]] = {}
         self._export_ids = itertools.count(1)
+        # The (start, end) reporting-date range of every bank detail page asked for, in order.
+        self.detail_ranges: list[tuple[str, str]] = []
+
+    def reset_counts(self) -> None:
+        super().reset_counts()
+        with self.lock:
+            self.detail_ranges.clear()
 
     def answer(self, request: Request) -> Reply:
         if request.path.startswith("/signin"):
@@ -125,6 +132,8 @@ class FakeDistroKid(FakeVendor):
                 return html(apple_chart_page())
             return html(streams_chart_page())
         if request.path == "/bank/details/":
+            with self.lock:
+                self.detail_ranges.append((request.query["start"], request.query["end"]))
             return html(self._details_page(request.query["start"], request.query["end"]))
         if request.path == "/bank/export/":
             return self._export(request)

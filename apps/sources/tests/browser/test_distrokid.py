@@ -217,3 +217,41 @@ def test_distrokid_daily_scope_lands_charts_only_and_statements_scope_the_bank_e
     # (export numbers count up on the module's fake server, so only their shape is checked)
     assert [path.name.startswith("DistroKid_") for path in weekly] == [True, True]
     assert [path.read_bytes().count(b"\r") - 1 for path in weekly] == [3, 2]
+
+
+def test_distrokid_statements_run_resumes_from_the_newest_loaded_month_unless_since_is_given(
+    vendor: FakeDistroKid,
+) -> None:
+    # given a live session and nothing loaded yet (5 lines reported 3 Feb to 10 Mar 2025)
+    _logged_in_state(vendor)
+
+    with time_machine.travel(TODAY, tick=True):
+        # when the first weekly statements run goes, it asks for the whole history
+        [first] = services.source_extract(source="distrokid", scope="statements")
+        first_ranges = list(vendor.detail_ranges)
+        vendor.reset_counts()
+        # and the next one resumes at the month of the newest loaded line (10 March)
+        [second] = services.source_extract(source="distrokid", scope="statements")
+        second_ranges = list(vendor.detail_ranges)
+        vendor.reset_counts()
+        # while an explicit since still wins
+        [third] = services.source_extract(
+            source="distrokid", scope="statements", since=date(2025, 2, 1)
+        )
+        third_ranges = list(vendor.detail_ranges)
+
+    # then the first run started where DistroKid's history does and loaded all 5 lines
+    assert first_ranges[0] == ("2013-01-01", "2025-03-31")
+    assert (first.status, [item.result for item in first.files]) == (
+        "succeeded",
+        ["accepted", "accepted"],
+    )
+    assert len(curated_rows("statement_lines")) == 5
+    # the second asked for 1 to 31 March only: one export of the 2 March lines, the same bytes
+    # as the first run's second file, so a duplicate that changes nothing
+    assert second_ranges == [("2025-03-01", "2025-03-31")]
+    assert [item.result for item in second.files] == ["duplicate"]
+    assert len(curated_rows("statement_lines")) == 5
+    # and the third started on the given 1 February
+    assert third_ranges[0] == ("2025-02-01", "2025-03-31")
+    assert third.status == "succeeded"

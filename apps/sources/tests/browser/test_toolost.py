@@ -119,3 +119,28 @@ def test_toolost_source_extract_logs_in_again_when_the_portal_refuses_the_token(
     claims_exp = fake_toolost.token_expiry(token or "")
     assert saved.expires_at == datetime.fromtimestamp(claims_exp, tz=UTC)
     assert saved.status == "valid"
+
+
+def test_toolost_statements_run_resumes_from_the_newest_loaded_report_month(
+    vendor: FakeTooLost,
+) -> None:
+    # given a live token and nothing loaded yet (reports for 01-2025 and 02-2025 are listed)
+    _store_token(vendor, vendor.issue_token())
+
+    # when the first weekly statements run goes, it downloads both reports
+    [first] = source_extract(source="toolost", scope="statements")
+    assert [(item.name, item.result) for item in first.files] == [
+        ("@02-2025-312.csv", "accepted"),
+        ("@01-2025-311.csv", "accepted"),
+    ]
+    vendor.reset_counts()
+
+    # then the next one starts at February, the newest report month held (its reporting date
+    # is 3 April): only that report is downloaded again, a duplicate, and January is skipped
+    [second] = source_extract(source="toolost", scope="statements")
+    assert [(item.name, item.result) for item in second.files] == [
+        ("@02-2025-312.csv", "duplicate")
+    ]
+    assert vendor.requested("GET /api/portal/notifications/312/attachment") == 1
+    assert vendor.requested("GET /api/portal/notifications/311/attachment") == 0
+    assert len(curated_rows("statement_lines")) == 2

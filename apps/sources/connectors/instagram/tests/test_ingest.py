@@ -113,6 +113,25 @@ def test_ingest_corrected_past_day_replaces_the_stored_value(write_file: WriteFi
     ]
 
 
+def test_an_uploaded_graph_payload_beats_a_newer_business_suite_export(
+    write_file: WriteFile, known_account: str
+) -> None:
+    # given Graph reach for May 8-9 saved and uploaded by hand, then a newer Suite export
+    graph = samples.insights_json(
+        [samples.insights_item("reach", [(date(2026, 5, 8), 60), (date(2026, 5, 9), 70)])]
+    )
+    suite = samples.suite_csv("Reach", [(date(2026, 5, 9), 75), (date(2026, 5, 10), 88)])
+    ingest_path(path=write_file(graph, "insights.json"), account=known_account)
+    ingest_path(path=write_file(suite, "Reach.csv"), account=known_account)
+
+    # then the API's May 9 stays (SPEC 3.5); the export only adds the day the API lacks
+    assert _curated("instagram_daily", DAILY) == [
+        (known_account, date(2026, 5, 8), "reach", 60),
+        (known_account, date(2026, 5, 9), "reach", 70),
+        (known_account, date(2026, 5, 10), "reach", 88),
+    ]
+
+
 def test_ingest_insights_of_an_unknown_account_are_rejected(
     write_file: WriteFile, fixture_bytes: FixtureBytes
 ) -> None:

@@ -101,7 +101,8 @@ def test_ingest_newer_api_report_keeps_older_days_and_restates_overlaps() -> Non
 def test_ingest_studio_zip_reaches_curated_without_its_total_row(tmp_path: Path) -> None:
     path = studio_zip_path(tmp_path, table="studio_table_total_row_then_three_videos.csv")
     outcome = _ingest(path, account="zonea0")
-    assert _counts(outcome) == ("accepted", "youtube", "zonea0", 4, 3, 1)
+    # the Total row and 3 videos of Table data.csv, and the 3 days of Totals.csv
+    assert _counts(outcome) == ("accepted", "youtube", "zonea0", 7, 6, 1)
     lake_file = LakeFile.objects.get(pk=outcome.lake_file_id)
     assert (lake_file.kind, lake_file.status) == ("studio_zip", FileStatus.LOADED)
     assert list(

@@ -98,9 +98,10 @@ def test_parse_studio_keeps_the_total_row_as_a_control_and_loads_the_videos(
         "youtube_studio_table_v1",
         "zonea0",
     )
+    # (the Total row, 3 videos and the 3 days of Totals.csv in; the videos and days out)
     assert (parsed.rows_in, parsed.rows_out, parsed.encoding, parsed.delimiter) == (
-        4,
-        3,
+        7,
+        6,
         "utf-8",
         ",",
     )
@@ -155,7 +156,8 @@ def test_parse_studio_rejects_one_bad_publish_date_row_and_still_checks_the_tota
     parsed = parse_studio(tmp_path, table="studio_table_bad_publish_date_in_1_of_21_rows.csv")
     # then that row is rejected, the other 20 load, and the control total still matches
     assert parsed.tables["youtube_video_snapshots"].num_rows == 20
-    assert (parsed.rows_in, parsed.rows_out) == (22, 20)
+    # (21 videos, the Total row and the 3 days of Totals.csv)
+    assert (parsed.rows_in, parsed.rows_out) == (25, 23)
     # (line 1 is the header, line 2 the Total, video i on line i + 3)
     assert parsed.rejections[1] == RowError(
         row=9,
