@@ -1074,7 +1074,6 @@ def release_attribution(
 
 # --- cross-source Spotify check (SPEC 4.5, 5.6) ------------------------------------------------
 
-CROSS_SOURCE_DAYS = 28
 # Bands of the daily gap: within 5 % OK, 5-15 % note, above 15 % investigate (SPEC 4.5).
 CROSS_SOURCE_NOTE_ABOVE = 0.05
 CROSS_SOURCE_INVESTIGATE_ABOVE = 0.15

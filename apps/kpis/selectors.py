@@ -209,39 +209,15 @@ def _compute_and_store(cache_key: str, lock_key: str, compute: Callable[[], _T])
 # --- querysets --------------------------------------------------------------------------------
 
 
-def _statement_lines(
-    filters: RevenueFilters, *, with_dates: bool = True
-) -> QuerySet[StatementLine]:
-    """Statement lines matching the filters; dates filter by sale month (SPEC 5.1)."""
-    lines = StatementLine.objects.order_by()
-    if with_dates and filters.start_month is not None:
-        lines = lines.filter(sale_month__gte=filters.start_month)
-    if with_dates and filters.end_month is not None:
-        # Up to the month's last day, so a sale_month stored mid-month still counts.
-        lines = lines.filter(sale_month__lte=calculations.month_end(filters.end_month))
-    if filters.is_unassigned:
-        lines = lines.filter(artist__isnull=True)
-    elif filters.artist_id is not None:
-        lines = lines.filter(artist_id=filters.artist_id)
-    if filters.platform_id is not None:
-        lines = lines.filter(platform_id=filters.platform_id)
-    if filters.distributor_id is not None:
-        lines = lines.filter(distributor_id=filters.distributor_id)
-    return lines
-
-
-def _rollup(
-    filters: RevenueFilters,
-    *,
-    with_dates: bool = True,
-    model: type[RevenueRollup] | type[TerritoryRollup] = RevenueRollup,
+def _revenue_filtered(
+    rows: QuerySet[Any], filters: RevenueFilters, *, with_dates: bool = True
 ) -> QuerySet[Any]:
-    """The rollup rows matching the filters: the sums `_statement_lines` would give, grouped
-    by month, artist, track (or territory), platform and distributor, at a fraction of the rows."""
-    rows = model.objects.order_by()
+    """Statement lines, or rollup rows of them, matching the filters (both name their columns
+    alike); dates filter by sale month (SPEC 5.1)."""
     if with_dates and filters.start_month is not None:
         rows = rows.filter(sale_month__gte=filters.start_month)
     if with_dates and filters.end_month is not None:
+        # Up to the month's last day, so a sale_month stored mid-month still counts.
         rows = rows.filter(sale_month__lte=calculations.month_end(filters.end_month))
     if filters.is_unassigned:
         rows = rows.filter(artist__isnull=True)
@@ -254,10 +230,21 @@ def _rollup(
     return rows
 
 
+def _rollup(
+    filters: RevenueFilters,
+    *,
+    with_dates: bool = True,
+    model: type[RevenueRollup] | type[TerritoryRollup] = RevenueRollup,
+) -> QuerySet[Any]:
+    """The rollup rows matching the filters: the sums the statement lines would give, grouped
+    by month, artist, track (or territory), platform and distributor, at a fraction of the rows."""
+    return _revenue_filtered(model.objects.order_by(), filters, with_dates=with_dates)
+
+
 def statement_line_list(*, filters: RevenueFilters) -> QuerySet[StatementLine]:
     """Statement lines for the dashboard table, newest reporting date first."""
     return (
-        _statement_lines(filters)
+        _revenue_filtered(StatementLine.objects.all(), filters)
         .select_related("distributor", "platform", "artist", "territory")
         .order_by("-reporting_date", "-pk")
     )

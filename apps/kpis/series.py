@@ -20,12 +20,12 @@ from django.db.models import Max, QuerySet, Sum
 
 from apps.kpis import calculations, selectors
 from apps.kpis.filters import UNASSIGNED_ARTIST, RevenueFilters
+from apps.warehouse.cross_source import spotify_daily_streams
 from apps.warehouse.models import (
     AdPerformanceDaily,
     Artist,
     AudienceDaily,
     Campaign,
-    DailyStream,
     LinkAnalyticsDaily,
     SocialDaily,
     StatementLine,
@@ -170,27 +170,7 @@ def cross_source_spotify_days(
     """Distributor Spotify streams (every distributor) vs the S4A sum over every artist, day by
     day: from `start` (default: the 28 days up to the last one) to the newest distributor day on
     or before `end`. The check is label-wide, so artist and platform filters do not apply."""
-    spotify = DailyStream.objects.filter(platform__name=SPOTIFY)
-    if end is not None:
-        spotify = spotify.filter(date__lte=end)
-    last = spotify.aggregate(newest=Max("date"))["newest"]
-    if last is None:
-        return []
-    first = start or last - timedelta(days=calculations.CROSS_SOURCE_DAYS - 1)
-    distributor = dict(
-        spotify.filter(date__gte=first)
-        .values("date")
-        .annotate(total=Sum("streams"))
-        .values_list("date", "total")
-        .order_by()
-    )
-    s4a = dict(
-        AudienceDaily.objects.filter(date__gte=first, date__lte=last, streams__isnull=False)
-        .values("date")
-        .annotate(total=Sum("streams"))
-        .values_list("date", "total")
-        .order_by()
-    )
+    distributor, s4a = spotify_daily_streams(start=start, end=end)
     return calculations.cross_source_days(distributor, s4a)
 
 

@@ -188,14 +188,11 @@ class StatementLine(models.Model):
         return f"{self.reporting_date} {self.store} {self.title} {self.earnings_usd}"
 
 
-class RevenueRollup(models.Model):
-    """Statement lines summed per (distributor, platform, artist, track, sale month, reporting
-    month): what every revenue KPI reads instead of the lines themselves (a million lines make
-    about 50,000 rows). Rebuilt from the lines, in the transaction that changes them, by
-    `apps.warehouse.rollup`; never edited by hand."""
+class StatementSums(models.Model):
+    """What both rollups hold per group of statement lines. Rebuilt from the lines, in the
+    transaction that changes them, by `apps.warehouse.rollup`; never edited by hand. No
+    database constraints: the tables are small and rewritten a sale month at a time."""
 
-    # No database constraints or indexes beyond the filters' lead columns: the table is small
-    # and rewritten a month at a time.
     distributor = models.ForeignKey(
         Distributor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -205,14 +202,24 @@ class RevenueRollup(models.Model):
     artist = models.ForeignKey(
         Artist, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    track = models.ForeignKey(
-        Track, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
     sale_month = models.DateField(db_index=True, help_text="First day of the sale month")
-    reporting_month = models.DateField(help_text="First day of the reporting month")
     lines = models.BigIntegerField()
     units = models.BigIntegerField()
     earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
+
+    class Meta:
+        abstract = True
+
+
+class RevenueRollup(StatementSums):
+    """Statement lines summed per (distributor, platform, artist, track, sale month, reporting
+    month): what every revenue KPI reads instead of the lines themselves (a million lines make
+    about 50,000 rows)."""
+
+    track = models.ForeignKey(
+        Track, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    reporting_month = models.DateField(help_text="First day of the reporting month")
     # Splits recoup flat fees out of positive earnings only (SPEC 5.3.3).
     positive_earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
 
@@ -220,26 +227,13 @@ class RevenueRollup(models.Model):
         return f"{self.sale_month:%Y-%m} via {self.reporting_month:%Y-%m}: {self.earnings_usd}"
 
 
-class TerritoryRollup(models.Model):
+class TerritoryRollup(StatementSums):
     """Statement lines summed per (distributor, platform, artist, territory, sale month), for
     the territory breakdown; refreshed with `RevenueRollup`."""
 
-    distributor = models.ForeignKey(
-        Distributor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    platform = models.ForeignKey(
-        Platform, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    artist = models.ForeignKey(
-        Artist, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
     territory = models.ForeignKey(
         Territory, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    sale_month = models.DateField(db_index=True, help_text="First day of the sale month")
-    lines = models.BigIntegerField()
-    units = models.BigIntegerField()
-    earnings_usd = models.DecimalField(max_digits=24, decimal_places=12)
 
     def __str__(self) -> str:
         return f"{self.sale_month:%Y-%m} territory {self.territory_id}: {self.earnings_usd}"

@@ -8,7 +8,7 @@ import io
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -23,6 +23,7 @@ from apps.lake.curated import manifest_read
 from apps.lake.models import CuratedDataset, LakeFile
 from apps.lake.storage import lake_storage
 from apps.sources.datasets import STATEMENT_LINES
+from apps.warehouse.cross_source import spotify_daily_streams
 from apps.warehouse.models import (
     AdPerformanceDaily,
     AudienceDaily,
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 MAX_GAP_DAYS = 3
-CROSS_SOURCE_DAYS = 28
 # Cross-source Spotify bands (SPEC 4.5): within 5 % OK, 5-15 % note, above 15 % investigate.
 NOTE_ABOVE, INVESTIGATE_ABOVE = 0.05, 0.15
 CENT = Decimal("0.01")
@@ -405,25 +405,9 @@ def check_coverage() -> dict[str, Any]:
 
 def check_cross_source_spotify() -> dict[str, Any]:
     """Distributor Spotify streams vs the S4A sum over artists, per day, last 28 days."""
-    spotify = DailyStream.objects.filter(platform__name="Spotify")
-    last = spotify.order_by("-date").values_list("date", flat=True).first()
-    if last is None:
+    distributor, s4a = spotify_daily_streams()
+    if not distributor:
         return _check(PASS, days=0)
-    first = last - timedelta(days=CROSS_SOURCE_DAYS - 1)
-    distributor = dict(
-        spotify.filter(date__gte=first)
-        .values("date")
-        .annotate(s=Sum("streams"))
-        .values_list("date", "s")
-        .order_by()
-    )
-    s4a = dict(
-        AudienceDaily.objects.filter(date__gte=first, date__lte=last)
-        .values("date")
-        .annotate(s=Sum("streams"))
-        .values_list("date", "s")
-        .order_by()
-    )
     bands: dict[str, list[str]] = {"note": [], "investigate": []}
     for day in sorted(set(distributor) & set(s4a)):
         base = max(distributor[day] or 0, s4a[day] or 0)

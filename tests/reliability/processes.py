@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import redis
 from django.db import connection
 
@@ -34,6 +35,15 @@ def broker_emptied(redis_url: str) -> None:
 
     celery_app.control.purge()
     redis.Redis.from_url(redis_url).delete("unacked", "unacked_index")
+
+
+def lock_waiters(admin: psycopg.Connection) -> int:
+    """Backends of the test database waiting on a lock (a worker held mid-load)."""
+    row = admin.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def database_url_of_test() -> str:

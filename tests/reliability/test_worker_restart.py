@@ -29,6 +29,7 @@ from tests.reliability.processes import (
     celery_env,
     celery_process,
     database_url_of_test,
+    lock_waiters,
     wait_for,
     worker_arguments,
 )
@@ -53,14 +54,6 @@ def _broker_sizes(client: redis.Redis, task: str = TASK) -> tuple[int, int]:
         sum(message["headers"]["task"] == task for message in waiting),
         sum(message["headers"]["task"] == task for message in unacked),
     )
-
-
-def _lock_waiters(admin: psycopg.Connection) -> int:
-    row = admin.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock'"
-    ).fetchone()
-    return int(row[0]) if row else 0
 
 
 def _run() -> TaskRun | None:
@@ -99,7 +92,7 @@ def test_a_restarted_worker_gets_the_message_after_the_visibility_timeout(
         lock_holder.execute(f'LOCK TABLE "{StatementLine._meta.db_table}" IN SHARE MODE')
         with celery_process(worker_arguments("r22-first"), env, log) as first:
             outcome = ingest_path(path=FIXTURE, run_async=True)
-            wait_for(lambda: _lock_waiters(admin) > 0, "the worker to reach the warehouse load")
+            wait_for(lambda: lock_waiters(admin) > 0, "the worker to reach the warehouse load")
 
             # when the whole worker is killed
             first.send_signal(signal.SIGKILL)

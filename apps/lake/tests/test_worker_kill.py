@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -22,21 +21,16 @@ from apps.lake.models import FileStatus, LakeFile
 from apps.warehouse.models import StatementLine, WarehouseLoad
 from apps.warehouse.services import ingest_path, lake_file_process
 from bedrot_site.celery import app as celery_app
-from tests.reliability.processes import broker_emptied
+from tests.reliability.processes import (
+    broker_emptied,
+    broker_url,
+    database_url_of_test,
+    lock_waiters,
+    wait_for,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "warehouse" / "tests" / "fixtures"
-WAIT_S = 60
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _broker_url(redis_url: str) -> str:
-    return redis_url.replace("unix://", "redis+socket://", 1)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @contextmanager
@@ -45,7 +39,7 @@ def _worker(redis_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]
     runs in the process the test kills."""
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url_of_test(),
         "REDIS_URL": redis_url,
         "LAKE_ROOT": str(tmp_path / "lake"),
         "BEDROT_WORK_DIR": str(tmp_path / "work"),
@@ -63,22 +57,6 @@ def _worker(redis_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]
         log.close()
 
 
-def _lock_waiters(admin: psycopg.Connection) -> int:
-    """Backends of the test database waiting on a lock (the worker blocked mid-load)."""
-    row = admin.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock'"
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _wait_for(check: object, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_leaves_no_half_load_and_the_file_reruns(
@@ -86,12 +64,12 @@ def test_killed_worker_leaves_no_half_load_and_the_file_reruns(
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the worker blocks on a PostgreSQL table lock")
-    celery_app.conf.update(broker_url=_broker_url(redis_url), task_always_eager=False)
+    celery_app.conf.update(broker_url=broker_url(redis_url), task_always_eager=False)
     broker_emptied(redis_url)
     table = StatementLine._meta.db_table
-    lock_holder = psycopg.connect(_database_url().replace("postgres://", "postgresql://"))
+    lock_holder = psycopg.connect(database_url_of_test().replace("postgres://", "postgresql://"))
     admin = psycopg.connect(
-        _database_url().replace("postgres://", "postgresql://"), autocommit=True
+        database_url_of_test().replace("postgres://", "postgresql://"), autocommit=True
     )
     try:
         # given a worker that will block at its first warehouse INSERT (SHARE mode lets it
@@ -99,7 +77,7 @@ def test_killed_worker_leaves_no_half_load_and_the_file_reruns(
         lock_holder.execute(f'LOCK TABLE "{table}" IN SHARE MODE')
         with _worker(redis_url, tmp_path) as worker:
             outcome = ingest_path(path=FIXTURES / "dk_current_small.tsv", run_async=True)
-            _wait_for(lambda: _lock_waiters(admin) > 0, "the worker to reach the warehouse load")
+            wait_for(lambda: lock_waiters(admin) > 0, "the worker to reach the warehouse load")
 
             # when the worker is killed mid-load
             worker.send_signal(signal.SIGKILL)
