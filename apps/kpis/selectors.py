@@ -282,7 +282,8 @@ def _kpi_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> KpiSum
     revenue = calculations.money(totals["revenue"] or 0)
     units = int(totals["units"] or 0)
     streams = daily_streams(filters).aggregate(total=Sum("streams"))["total"]
-    ad_days = ad_days_get(filters)
+    # Campaign days plus the report windows that add to them, as the marketing pages count.
+    deliveries = ad_deliveries_get(filters)
     return KpiSummary(
         total_revenue_usd=revenue,
         total_units=units,
@@ -294,7 +295,7 @@ def _kpi_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> KpiSum
         track_count=totals["tracks"],
         top_artist=top["artist__name"] if top else None,
         ad_spend_usd=calculations.money(
-            sum((day.spend_usd for day in ad_days.values()), Decimal(0))
+            sum((delivery.measures.spend_usd for delivery in deliveries), Decimal(0))
         ),
         as_of=snapshot.as_of,
     )
@@ -623,11 +624,7 @@ def ad_days_get(
         rows = rows.filter(date__gte=filters.start_date)
     if filters.end_date is not None:
         rows = rows.filter(date__lte=filters.end_date)
-    if filters.artist_id is not None or filters.is_unassigned or filters.account is not None:
-        index = index if index is not None else campaign_index_get()
-        rows = rows.filter(
-            campaign_id__in=[pk for pk, info in index.items() if _campaign_matches(info, filters)]
-        )
+    rows = _campaigns_selected(rows, filters, index)
     groups = rows.values("campaign_id", "date", "grain").annotate(
         spend=Sum("spend_usd"),
         impressions=Sum("impressions"),
@@ -646,6 +643,111 @@ def ad_days_get(
         )
         for group in groups
     )
+
+
+def _campaigns_selected(
+    rows: QuerySet, filters: RevenueFilters, index: dict[int, CampaignInfo] | None
+) -> QuerySet:
+    """The Meta fact rows of the campaigns the artist and account filters select."""
+    if filters.artist_id is None and not filters.is_unassigned and filters.account is None:
+        return rows
+    index = index if index is not None else campaign_index_get()
+    return rows.filter(
+        campaign_id__in=[pk for pk, info in index.items() if _campaign_matches(info, filters)]
+    )
+
+
+@dataclass(frozen=True)
+class AdDelivery:
+    """What a campaign delivered from `first` to `last`: one day, or a whole report window."""
+
+    campaign_id: int
+    first: date
+    last: date
+    measures: calculations.AdDay
+
+
+def ad_deliveries_get(
+    filters: RevenueFilters, *, index: dict[int, CampaignInfo] | None = None
+) -> list[AdDelivery]:
+    """Every campaign day in range (ad_days_get), plus the report windows that add to them."""
+    return ad_deliveries(ad_days_get(filters, index=index), ad_windows_get(filters, index=index))
+
+
+@dataclass(frozen=True)
+class AdWindow:
+    """SQL sums of one (campaign, report window, grain): a row with no day breakdown."""
+
+    campaign_id: int
+    first: date
+    last: date
+    grain: str
+    measures: calculations.AdDay
+
+
+def ad_windows_get(
+    filters: RevenueFilters, *, index: dict[int, CampaignInfo] | None = None
+) -> list[AdWindow]:
+    """The report windows lying inside the range, per grain. SPEC 2.5 keeps a window whole,
+    never spread over days, so one the range cuts cannot be split and is left out."""
+    rows = AdPerformancePeriod.objects.order_by()
+    if filters.start_date is not None:
+        rows = rows.filter(period_start__gte=filters.start_date)
+    if filters.end_date is not None:
+        rows = rows.filter(period_end__lte=filters.end_date)
+    groups = (
+        _campaigns_selected(rows, filters, index)
+        .values("campaign_id", "period_start", "period_end", "grain")
+        .annotate(
+            spend=Sum("spend_usd"),
+            impressions=Sum("impressions"),
+            clicks=Sum("clicks"),
+            max_reach=Max("reach"),
+        )
+    )
+    return [
+        AdWindow(
+            campaign_id=group["campaign_id"],
+            first=group["period_start"],
+            last=group["period_end"],
+            grain=group["grain"],
+            measures=calculations.AdDay(
+                group["spend"] or Decimal(0),
+                int(group["impressions"] or 0),
+                int(group["clicks"] or 0),
+                group["max_reach"],
+            ),
+        )
+        for group in groups
+    ]
+
+
+def ad_deliveries(
+    days: dict[tuple[int, date], calculations.AdDay], windows: list[AdWindow]
+) -> list[AdDelivery]:
+    """The days, plus each window at its finest grain where it adds delivery the days do not
+    hold (SPEC 4.2, finest grain). Days are the finer grain: a window holding a daily row of
+    its campaign would count that spend twice, so it stays for checking only; of overlapping
+    windows the shortest counts. A campaign known only from an export without `Day` thus
+    counts its window once."""
+    deliveries = [AdDelivery(pk, day, day, measures) for (pk, day), measures in days.items()]
+    finest: dict[tuple[int, date, date], AdWindow] = {}
+    for window in windows:
+        key = (window.campaign_id, window.first, window.last)
+        rank = calculations.GRAIN_RANK.get(window.grain, -1)
+        if key not in finest or rank > calculations.GRAIN_RANK.get(finest[key].grain, -1):
+            finest[key] = window
+    taken: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for campaign_id, day in days:
+        taken[campaign_id].append((day, day))
+    for (campaign_id, first, last), window in sorted(
+        finest.items(), key=lambda item: ((item[0][2] - item[0][1]).days, item[0])
+    ):
+        if any(start <= last and first <= end for start, end in taken[campaign_id]):
+            continue
+        taken[campaign_id].append((first, last))
+        deliveries.append(AdDelivery(campaign_id, first, last, window.measures))
+    return deliveries
 
 
 # --- revenue by track, distributor, territory ----------------------------------------------------
@@ -1156,27 +1258,33 @@ def _reach_window(filters: RevenueFilters) -> tuple[ReachBasis, date | None, dat
     return ReachBasis.MAX_DAILY, None, None
 
 
-def _period_reach(basis: ReachBasis, start: date | None, end: date | None) -> dict[int, int]:
+def _period_reach(
+    windows: list[AdWindow], basis: ReachBasis, start: date | None, end: date | None
+) -> dict[int, int]:
     """Campaign-grain reach of the exact month, or of the lifetime: the largest reach stored
-    for the campaign, since no window inside the lifetime can reach more people."""
+    for the campaign, since no window inside the lifetime can reach more people. With no range
+    or a one-month range, `windows` holds every window the basis may read."""
     if basis is ReachBasis.MAX_DAILY:
         return {}
-    periods = AdPerformancePeriod.objects.filter(grain="campaign", reach__isnull=False)
-    if basis is ReachBasis.MONTH:
-        periods = periods.filter(period_start=start, period_end=end)
-    return {
-        group["campaign_id"]: group["largest"]
-        for group in periods.values("campaign_id").annotate(largest=Max("reach")).order_by()
-    }
+    reach: dict[int, int] = {}
+    for window in windows:
+        if window.grain != "campaign" or window.measures.reach is None:
+            continue
+        if basis is ReachBasis.MONTH and (window.first, window.last) != (start, end):
+            continue
+        reach[window.campaign_id] = max(reach.get(window.campaign_id, 0), window.measures.reach)
+    return reach
 
 
 def _campaigns(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> RevenueList[CampaignRow]:
     index = campaign_index_get()
-    days = ad_days_get(filters, index=index)
+    windows = ad_windows_get(filters, index=index)
     totals: dict[int, dict[str, Any]] = {}
-    for (campaign_id, _day), ad_day in days.items():
+    for delivery in ad_deliveries(ad_days_get(filters, index=index), windows):
+        ad_day = delivery.measures
         total = totals.setdefault(
-            campaign_id, {"spend": Decimal(0), "impressions": 0, "clicks": 0, "reach": None}
+            delivery.campaign_id,
+            {"spend": Decimal(0), "impressions": 0, "clicks": 0, "reach": None},
         )
         total["spend"] += ad_day.spend_usd
         total["impressions"] += ad_day.impressions
@@ -1184,7 +1292,7 @@ def _campaigns(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> RevenueL
         if ad_day.reach is not None:
             total["reach"] = max(total["reach"] or 0, ad_day.reach)
     basis, start, end = _reach_window(filters)
-    period_reach = _period_reach(basis, start, end)
+    period_reach = _period_reach(windows, basis, start, end)
     rows = []
     for campaign_id, total in totals.items():
         info = index[campaign_id]
@@ -1230,8 +1338,8 @@ def _marketing_artists(
 ) -> RevenueList[ArtistMarketingRow]:
     index = campaign_index_get()
     totals: dict[int | None, dict[str, Any]] = {}
-    for (campaign_id, _day), ad_day in ad_days_get(filters, index=index).items():
-        info = index[campaign_id]
+    for delivery in ad_deliveries_get(filters, index=index):
+        info, ad_day = index[delivery.campaign_id], delivery.measures
         total = totals.setdefault(
             info.artist_id,
             {
@@ -1829,19 +1937,27 @@ def marketing_release_list(
 
 
 def _track_spend(filters: RevenueFilters) -> dict[int, dict[str, Any]]:
-    """Per track: spend, its first and last spend day, and its campaigns' names."""
+    """Per track: spend, its first and last spend day (a report window's first and last day:
+    the nearest known), and its campaigns' names."""
     index = campaign_index_get()
     spend: dict[int, dict[str, Any]] = {}
-    for (campaign_id, day), ad_day in ad_days_get(filters, index=index).items():
-        info = index[campaign_id]
-        if info.track_id is None or ad_day.spend_usd <= 0:
+    for delivery in ad_deliveries_get(filters, index=index):
+        info = index[delivery.campaign_id]
+        if info.track_id is None or delivery.measures.spend_usd <= 0:
             continue  # an artist-level campaign counts at artist level only
         total = spend.setdefault(
             info.track_id,
-            {"info": info, "spend": Decimal(0), "first": day, "last": day, "names": set()},
+            {
+                "info": info,
+                "spend": Decimal(0),
+                "first": delivery.first,
+                "last": delivery.last,
+                "names": set(),
+            },
         )
-        total["spend"] += ad_day.spend_usd
-        total["first"], total["last"] = min(total["first"], day), max(total["last"], day)
+        total["spend"] += delivery.measures.spend_usd
+        total["first"] = min(total["first"], delivery.first)
+        total["last"] = max(total["last"], delivery.last)
         total["names"].add(info.name)
     return spend
 

@@ -97,7 +97,7 @@ def test_kpi_summary_api_returns_the_label_totals(
     alice_client: Any, label: dict[str, object], django_assert_num_queries: Any
 ) -> None:
     # 2 auth + 1 snapshot + 4 (totals, top artist, streams, ad spend)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = alice_client.get("/api/kpis/summary")
 
     assert response.status_code == 200
@@ -117,9 +117,9 @@ def test_kpi_summary_api_returns_the_label_totals(
 @pytest.mark.parametrize(
     ("params", "queries", "body"),
     [
-        (  # 2 auth + 1 platform lookup + 1 snapshot + 4
+        (  # 2 auth + 1 platform lookup + 1 snapshot + 5
             {"platform": "spotify"},
-            8,
+            9,
             {
                 "total_revenue_usd": "9.00",
                 "total_units": 2550,
@@ -131,7 +131,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (
             {"artist": "(Unassigned)"},
-            7,
+            8,
             {
                 "total_revenue_usd": "0.456789",
                 "total_units": 300,
@@ -143,7 +143,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (
             {"distributor": "toolost"},
-            8,
+            9,
             {
                 "total_revenue_usd": "2.60",
                 "total_units": 650,
@@ -155,7 +155,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (  # dates select by sale month: any day of February selects all of February
             {"start": "2025-02-10", "end": "2025-02-10"},
-            7,
+            8,
             {
                 "total_revenue_usd": "4.606789",
                 "total_units": 1450,
@@ -167,7 +167,7 @@ def test_kpi_summary_api_returns_the_label_totals(
         ),
         (  # the artist filter takes canonical names in any case
             {"artist": "pig1987", "end": "2025-01-31"},
-            8,
+            9,
             {
                 "total_revenue_usd": "2.35",
                 "total_units": 900,
@@ -203,7 +203,7 @@ def test_kpi_summary_api_applies_filters(
 def test_kpi_summary_api_returns_zeros_for_an_empty_range(
     alice_client: Any, label: dict[str, object], django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = alice_client.get("/api/kpis/summary", {"start": "2026-01-01"})
 
     assert response.status_code == 200
@@ -211,7 +211,7 @@ def test_kpi_summary_api_returns_zeros_for_an_empty_range(
 
 
 def test_kpi_summary_api_before_any_load(alice_client: Any, django_assert_num_queries: Any) -> None:
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = alice_client.get("/api/kpis/summary")
 
     assert response.json() == {**EMPTY_SUMMARY, "as_of": None}
@@ -223,7 +223,7 @@ def test_kpi_summary_api_accepts_an_artist_alias(
     ArtistAlias.objects.create(alias="zone a zero", artist=label["zone"])  # type: ignore[misc]
 
     # 2 auth + 2 artist lookups (name, then alias) + 1 snapshot + 4
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = alice_client.get("/api/kpis/summary", {"artist": " Zone  A Zero"})
 
     assert response.json()["total_revenue_usd"] == "6.75"
@@ -616,7 +616,7 @@ def test_kpi_summary_api_cache_is_invalidated_by_a_new_load(
 
     # when the load finishes
     WarehouseLoadFactory(finished_at=datetime(2025, 7, 2, 6, 0, tzinfo=UTC))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         after = alice_client.get("/api/kpis/summary").json()
 
     # then the old entry is unreachable and the new figures carry the new as_of

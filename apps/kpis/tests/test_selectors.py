@@ -64,7 +64,7 @@ def test_kpi_summary_get_caches_until_the_next_load(
     label: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
     # 1 snapshot + 4 (totals, top artist, streams, ad spend)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         first = selectors.kpi_summary_get(filters=ALL)
     with django_assert_num_queries(1):
         again = selectors.kpi_summary_get(filters=ALL)

@@ -66,7 +66,7 @@ def test_dashboard_page_shows_the_revenue_kpis(
     # 2 auth + 1 snapshot + 4 summary + 2 platforms/artists + 2 monthly + track, distributor,
     # territory tables + 2 lines page (count, rows) + 1 review flags + 3 filter choices + 2 net
     # revenue per artist (artist x track slices, splits)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         response = alice_client.get("/revenue/")
 
     html = response.content.decode()
@@ -136,7 +136,7 @@ def test_dashboard_page_returns_only_the_requested_fragment_to_htmx(
     alice_client: Any, label: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
     # 2 auth + 1 platform lookup + 1 snapshot + 4 summary: nothing the cards do not show
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = alice_client.get("/revenue/?fragment=cards&platform=spotify", **HTMX)
 
     html = response.content.decode()
