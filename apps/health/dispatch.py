@@ -12,11 +12,10 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from apps.health.models import RunStatus, TaskRun
-from apps.health.tasks import BROKER_UNREACHABLE, _safe_arguments, run_subject
+from apps.health.tasks import _safe_arguments, run_record_unsent, run_subject
 from bedrot_site.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -45,15 +44,8 @@ def _send(
     except OperationalError as error:
         # The broker is unreachable: the caller (a health check, a retry click) must still
         # finish, and the run shows as failed so it can be retried once the broker is back.
-        logger.error(
-            "task_send_failed task=%s task_id=%s error=%s", name, task_id, type(error).__name__
-        )
-        TaskRun.objects.filter(celery_task_id=task_id, status=RunStatus.QUEUED).update(
-            status=RunStatus.FAILED,
-            finished_at=timezone.now(),
-            error_code=BROKER_UNREACHABLE,
-            error_message="The task could not be queued: the broker did not answer.",
-        )
+        # (send_task goes by name, past BedrotTask.apply_async, which does the same.)
+        run_record_unsent(name, task_id, kwargs, error)
 
 
 def _run_create(

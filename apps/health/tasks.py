@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 MAX_DELIVERIES = 3
 RETRY_BACKOFF_MAX_S = 600
 MAX_RETRIES = 3
-# The error code of a run whose message never reached the broker (shared with dispatch).
+# The error code of a run whose message never reached the broker.
 BROKER_UNREACHABLE = "broker_unreachable"
 
 _ARGUMENT_TYPES = (str, int, float, bool, type(None))
@@ -102,8 +102,13 @@ def _record_failure(task_id: str, exc: BaseException) -> None:
     )
 
 
-def _record_unsent(task_name: str, task_id: str, kwargs: dict[str, Any]) -> None:
+def run_record_unsent(
+    task_name: str, task_id: str, kwargs: dict[str, Any], error: Exception
+) -> None:
     """A message the broker did not take: a failed run the ops console can retry."""
+    logger.error(
+        "task_send_failed task=%s task_id=%s error=%s", task_name, task_id, type(error).__name__
+    )
     source, account = run_subject(kwargs)
     # A caller may have written the queued run under this id already; it becomes the failed one.
     TaskRun.objects.update_or_create(
@@ -139,13 +144,7 @@ class BedrotTask(Task):  # type: ignore[misc]
             if options.get("retries"):
                 raise  # a retry from inside a running task fails that task, as before
             task_id = options.get("task_id") or uuid()
-            logger.error(
-                "task_send_failed task=%s task_id=%s error=%s",
-                self.name,
-                task_id,
-                type(error).__name__,
-            )
-            _record_unsent(self.name, task_id, kwargs or {})
+            run_record_unsent(self.name, task_id, kwargs or {}, error)
             return self.AsyncResult(task_id)
 
     def before_start(self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

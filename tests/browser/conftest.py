@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
+
+from tests.reliability.processes import database_url_of_test
 
 # Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls from
 # a thread with a running loop; the test's own ORM calls are ordinary blocking ones.
@@ -56,18 +56,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _test_database_url() -> str:
-    """The database the test runs in (the test DB, not the configured one), as a DATABASE_URL."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    user = quote(config.get("USER") or "", safe="")
-    password = quote(config.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    port = f":{config['PORT']}" if config.get("PORT") else ""
-    return f"postgres://{credentials}{config.get('HOST') or ''}{port}/{config['NAME']}"
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -101,7 +89,7 @@ def live_daphne(transactional_db: None, redis_url: str, tmp_path: Path) -> Itera
         **os.environ,
         # The settings this test runs with (pytest-django exported them to the environment).
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "bedrot_site.settings"),
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": database_url_of_test(),
         # Short-lived connections: the test database is flushed once the test ends.
         "DATABASE_CONN_MAX_AGE": "0",
         "REDIS_URL": redis_url,

@@ -11,15 +11,14 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
 
 from apps.health.models import RemediationAction
 from apps.health.tests import factories
+from tests.reliability.processes import database_url_of_test
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +33,6 @@ def _frozen() -> Iterator[None]:
 
 def _days_ago(days: int) -> datetime:
     return NOW - timedelta(days=days)
-
-
-def _test_database_url() -> str:
-    """The test database as a DATABASE_URL, for a command run in another process."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    user = quote(config.get("USER") or "", safe="")
-    password = quote(config.get("PASSWORD") or "", safe="")
-    login = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    port = f":{config['PORT']}" if config.get("PORT") else ""
-    return f"postgres://{login}{config.get('HOST') or ''}{port}/{config['NAME']}"
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -254,7 +241,7 @@ def test_pipeline_health_json_only_in_a_real_process_prints_only_json_and_exits_
     _critical_low_source("mailchimp", with_failures=True)
     env = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": database_url_of_test(),
         "DATABASE_CONN_MAX_AGE": "0",
         "BEDROT_REPORTS_DIR": str(tmp_path / "reports"),
     }
