@@ -13,6 +13,10 @@ Per endpoint, after a probe request:
   request waits for it or computes too).
 - cached: the cache filled, then each client sends BENCH_KPI_REQUESTS requests back to back.
 
+The cached pass also reports the web processes' CPU time per request (`cpu ms`, from /proc):
+latencies on a machine shared with other work swing with that work, the CPU a request costs the
+server barely does, so it is the figure to compare two versions of the server by.
+
 Invalidation is the product's own: the KPI settings version (`kpis:settings_version`, part of
 every KPI cache key, apps/kpis/models.py) is incremented in Redis, exactly what an edited goal
 does; a finished load changes the warehouse version in the same keys the same way.
@@ -204,9 +208,12 @@ def server_env(warehouse: KpiWarehouse, conn_max_age: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(warehouse: KpiWarehouse, log_path: Path, conn_max_age: str) -> Iterator[int]:
+def running_server(
+    warehouse: KpiWarehouse, log_path: Path, conn_max_age: str
+) -> Iterator[tuple[int, list[int]]]:
     """The web server as the launcher starts it (BENCH_KPI_WEB_PROCESSES daphne processes on
-    one listening socket) on a free port; stopped (SIGTERM, then kill) on exit."""
+    one listening socket) on a free port, as (port, process ids); stopped (SIGTERM, then kill)
+    on exit."""
     listener = web_listener(0)
     port = int(listener.getsockname()[1])
     processes = int(os.environ.get("BENCH_KPI_WEB_PROCESSES", str(DEFAULT_WEB_PROCESSES)))
@@ -226,7 +233,7 @@ def running_server(warehouse: KpiWarehouse, log_path: Path, conn_max_age: str) -
         try:
             for server in servers:
                 _wait_ready(server, port, warehouse.token)
-            yield port
+            yield port, [server.pid for server in servers]
         finally:
             for server in servers:
                 _stop(server)
@@ -266,6 +273,19 @@ async def _one_get(port: int, token: str, path: str) -> int:
     return status
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
 # --- the load -------------------------------------------------------------------------------
 
 
@@ -278,6 +298,9 @@ class EndpointResult:
     uncached_ms: list[float] = field(default_factory=list)
     cached_ms: list[float] = field(default_factory=list)
     cached_s: float = 0.0  # wall time of the cached pass, for its request rate
+    # CPU the web processes spent per cached request: unlike latencies, barely moved by
+    # whatever else the machine runs, so it compares two versions of the server.
+    cached_server_cpu_ms: float = math.nan
     errors: int = 0
 
     @property
@@ -295,9 +318,16 @@ class Load:
     """Clients, the Redis handle that invalidates the KPI cache, and the three passes."""
 
     def __init__(
-        self, port: int, token: str, redis_url: str, clients: int, cached_budget_s: float
+        self,
+        port: int,
+        token: str,
+        redis_url: str,
+        clients: int,
+        cached_budget_s: float,
+        server_pids: list[int],
     ) -> None:
         self.cached_budget_s = cached_budget_s
+        self.server_pids = server_pids
         self.connections = [Connection(port, token) for _ in range(clients)]
         self.redis = redis.Redis.from_url(redis_url)
 
@@ -326,10 +356,14 @@ class Load:
         self.invalidate()
         await first.get(path)  # fills the cache
         started = time.perf_counter()
+        cpu_before = cpu_seconds(self.server_pids)
         loops = [self._client_loop(conn, path, requests, result) for conn in self.connections]
         for samples in await asyncio.gather(*loops):
             result.cached_ms += samples
         result.cached_s = time.perf_counter() - started
+        if result.cached_ms:
+            cpu_s = cpu_seconds(self.server_pids) - cpu_before
+            result.cached_server_cpu_ms = cpu_s * 1000 / len(result.cached_ms)
         return result
 
     async def _client_loop(
@@ -350,6 +384,7 @@ class Load:
 
 async def drive(
     port: int,
+    server_pids: list[int],
     token: str,
     redis_url: str,
     *,
@@ -360,7 +395,7 @@ async def drive(
     cached_budget_s: float,
     only: list[str],
 ) -> list[EndpointResult]:
-    load = Load(port, token, redis_url, clients, cached_budget_s)
+    load = Load(port, token, redis_url, clients, cached_budget_s, server_pids)
     results = []
     try:
         for path in ENDPOINTS:
@@ -401,7 +436,8 @@ def _verdicts(result: EndpointResult) -> tuple[bool, bool]:
 
 TABLE_HEAD = (
     f"{'endpoint':<34} {'bytes':>7} {'cold p50':>8} | {'uncached p50':>12} {'p95':>7} "
-    f"{'p99':>7} | {'cached p50':>10} {'p95':>6} {'p99':>6} {'req/s':>6} | uncached cached"
+    f"{'p99':>7} | {'cached p50':>10} {'p95':>6} {'p99':>6} {'req/s':>6} {'cpu ms':>6} | "
+    "uncached cached"
 )
 
 
@@ -420,7 +456,8 @@ def _row(result: EndpointResult) -> str:
     return (
         f"{name:<34} {result.body_bytes:>7} {cold.get('p50', 0):>8.1f} | "
         f"{uncached['p50']:>12.1f} {uncached['p95']:>7.1f} {uncached['p99']:>7.1f} | "
-        f"{cached['p50']:>10.1f} {cached['p95']:>6.1f} {cached['p99']:>6.1f} {rate:>6.0f} | "
+        f"{cached['p50']:>10.1f} {cached['p95']:>6.1f} {cached['p99']:>6.1f} {rate:>6.0f} "
+        f"{result.cached_server_cpu_ms:>6.2f} | "
         f"{'PASS' if uncached_ok else 'FAIL':<8} {'PASS' if cached_ok else 'FAIL'}{errors}"
     )
 
@@ -437,6 +474,9 @@ def _result_json(result: EndpointResult) -> dict[str, Any]:
         "cached_ms": _figures(result.cached_ms),
         "cached_requests_per_s": round(len(result.cached_ms) / result.cached_s, 1)
         if result.cached_s
+        else None,
+        "cached_server_cpu_ms_per_request": round(result.cached_server_cpu_ms, 2)
+        if result.cached_ms
         else None,
         "uncached_p95_ok": uncached_ok,
         "cached_p95_ok": cached_ok,
@@ -493,10 +533,11 @@ def _run_exclusive(out_dir: Path) -> int:
     _say(f"  {TABLE_HEAD}")
     started = time.monotonic()
     log_path = kpi_folder(out_dir) / "logs" / "server.log"
-    with running_server(warehouse, log_path, conn_max_age) as port:
+    with running_server(warehouse, log_path, conn_max_age) as (port, server_pids):
         results = asyncio.run(
             drive(
                 port,
+                server_pids,
                 warehouse.token,
                 redis_url,
                 clients=clients,

@@ -1,21 +1,24 @@
-"""Whole-answer cache for the KPI endpoints.
+"""Whole-answer cache for the KPI endpoints: the rendered bytes, not the data.
 
-A KPI answer depends only on the warehouse version, the KPI settings version, the day and the
-query string; the selectors already cache their results under the first three, but a large list
-(five years of daily streams is 29,000 rows) then still spends most of a request in DRF's field
-serializers. This caches the serialized answer itself under the same versions, so a repeat
-request costs one cache read and the JSON rendering. Runs inside the view, after DRF has
-authenticated the caller and checked permissions.
+A KPI answer depends only on the warehouse version, the KPI settings version, the day, the query
+string and the negotiated format; the selectors already cache their results under the first
+three, but a large list (five years of daily streams is 29,000 rows, 2.4 MB of JSON) then still
+spent most of a request in DRF's field serializers and the JSON renderer. This caches the body
+exactly as DRF rendered it, with its content type, under the same versions, so a repeat request
+costs one cache read and no rendering at all. Runs inside the view, after DRF has authenticated
+the caller, checked permissions and negotiated the renderer.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.request import Request
@@ -24,15 +27,20 @@ from rest_framework.response import Response
 from apps.kpis.models import kpi_settings_version
 from apps.kpis.selectors import (
     KPI_CACHE_TIMEOUT_S,
+    KPI_LOCK_TIMEOUT_S,
     WarehouseSnapshot,
     pinned_snapshot,
     warehouse_snapshot_get,
 )
 
-# The same answer serves JSON and CSV: the renderer is chosen after the view returns.
+# `format` only picks the renderer, and the negotiated media type is part of the key already.
 _NOT_PART_OF_ANSWER = {"format"}
 
-Handler = Callable[..., Response]
+Handler = Callable[..., HttpResponse]
+
+# How often a caller waiting for another's answer looks again: shorter than the selectors' step,
+# since rendering an answer takes milliseconds where a KPI's queries take up to seconds.
+ANSWER_WAIT_STEP_S = 0.02
 
 
 def _answer_key(view: Any, request: Request, snapshot: WarehouseSnapshot) -> str:
@@ -49,29 +57,76 @@ def _answer_key(view: Any, request: Request, snapshot: WarehouseSnapshot) -> str
             snapshot.version,
             str(kpi_settings_version()),
             timezone.now().date().isoformat(),
+            # JSON and CSV differ, and so would a JSON `indent` the client asked for.
+            quote(request.accepted_media_type, safe="/=;"),
             urlencode(query),
         ]
     )
 
 
+def _rendered(view: Any, request: Request, response: Response) -> tuple[str, bytes]:
+    """(content type, body) as DRF renders this response for this request (what
+    `finalize_response` and `Response.rendered_content` would do after the view)."""
+    response.accepted_renderer = request.accepted_renderer
+    response.accepted_media_type = request.accepted_media_type
+    response.renderer_context = view.get_renderer_context()
+    response.render()
+    return response["Content-Type"], bytes(response.content)
+
+
+def _answer_response(content_type: str, body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type=content_type)
+
+
 def answer_cached(get: Handler) -> Handler:
-    """Decorate a KPI view's `get`: serve its serialized answer from the cache when the
-    warehouse, the settings, the day and the query are the same; only 200 answers are kept."""
+    """Decorate a KPI view's `get`: serve its rendered answer from the cache when the warehouse,
+    the settings, the day, the query and the format are the same; only 200 answers are kept.
+
+    Single flight, like the selectors' cache: after a load, 32 clients asking for the same
+    answer cost one serialization and rendering (the selectors below already compute once, but
+    every caller then serialized the same 29,000 rows itself); the others poll for the bytes.
+    """
 
     @functools.wraps(get)
-    def cached_get(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def cached_get(view: Any, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         snapshot = warehouse_snapshot_get()
         key = _answer_key(view, request, snapshot)
-        data = cache.get(key)
-        if data is not None:
-            return Response(data)
-        pinned = pinned_snapshot.set(snapshot)
-        try:
-            response = get(view, request, *args, **kwargs)
-        finally:
-            pinned_snapshot.reset(pinned)
-        if response.status_code == status.HTTP_200_OK:
-            cache.set(key, response.data, KPI_CACHE_TIMEOUT_S)
-        return response
+        lock_key = f"{key}:lock"
+        deadline = time.monotonic() + KPI_LOCK_TIMEOUT_S
+        while True:
+            answer = cache.get(key)
+            if answer is not None:
+                return _answer_response(*answer)
+            if cache.add(lock_key, 1, timeout=KPI_LOCK_TIMEOUT_S):
+                try:
+                    return _answer_computed(get, view, request, snapshot, key, *args, **kwargs)
+                finally:
+                    cache.delete(lock_key)
+            if time.monotonic() >= deadline:
+                # The holder is still busy after a whole lock period: answer rather than wait.
+                return _answer_computed(get, view, request, snapshot, key, *args, **kwargs)
+            time.sleep(ANSWER_WAIT_STEP_S)
 
     return cached_get
+
+
+def _answer_computed(
+    get: Handler,
+    view: Any,
+    request: Request,
+    snapshot: WarehouseSnapshot,
+    key: str,
+    *args: Any,
+    **kwargs: Any,
+) -> HttpResponse:
+    pinned = pinned_snapshot.set(snapshot)
+    try:
+        response = get(view, request, *args, **kwargs)
+    finally:
+        pinned_snapshot.reset(pinned)
+    if response.status_code != status.HTTP_200_OK or not isinstance(response, Response):
+        return response
+    answer = _rendered(view, request, response)
+    cache.set(key, answer, KPI_CACHE_TIMEOUT_S)
+    # The first caller gets the very bytes later callers will read from the cache.
+    return _answer_response(*answer)

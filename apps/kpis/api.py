@@ -568,6 +568,13 @@ class MarketingReleaseListApi(KpiListApi):
         {
             "track": serializers.CharField(),
             "artist": serializers.CharField(allow_null=True),
+            "release": serializers.CharField(
+                allow_null=True, help_text="The release the track first came out on"
+            ),
+            "release_type": serializers.CharField(
+                allow_null=True,
+                help_text="Staff-set, else inferred from the release's track count",
+            ),
             "campaigns": serializers.ListField(child=serializers.CharField()),
             "spend_usd": MoneyField(),
             "attribution_start": serializers.DateField(help_text="First spend day"),

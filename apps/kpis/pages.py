@@ -768,6 +768,8 @@ class MarketingPage(PageContext):
             columns=[
                 Column("track", "Track"),
                 Column("artist", "Artist"),
+                Column("release", "Release"),
+                Column("release_type", "Type"),
                 Column("campaigns", "Campaigns", Kind.LIST),
                 Column("spend_usd", "Spend (USD)", Kind.MONEY),
                 Column("attribution_start", "From", Kind.DATE),

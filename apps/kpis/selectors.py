@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import pandas as pd
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -34,6 +35,8 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.kpis import calculations
 from apps.kpis.calculations import DelayDistribution, MonthlyRevenueRow
@@ -55,6 +58,7 @@ from apps.warehouse.models import (
     ListMonthly,
     ListSnapshot,
     Platform,
+    Release,
     RevenueRollup,
     SocialDaily,
     SongStreamDaily,
@@ -156,14 +160,27 @@ def warehouse_snapshot_get() -> WarehouseSnapshot:
     pinned = pinned_snapshot.get()
     if pinned is not None:
         return pinned
-    loads = WarehouseLoad.objects.aggregate(
-        newest_id=Max("pk"), load_count=Count("pk"), as_of=Max("finished_at")
-    )
-    as_of: datetime | None = loads["as_of"]
+    newest_id, load_count, as_of = _warehouse_load_totals()
     finished = f"{as_of.timestamp():.6f}" if as_of else "-"
-    return WarehouseSnapshot(
-        version=f"{loads['newest_id'] or 0}.{loads['load_count']}.{finished}", as_of=as_of
-    )
+    return WarehouseSnapshot(version=f"{newest_id or 0}.{load_count}.{finished}", as_of=as_of)
+
+
+def _warehouse_load_totals() -> tuple[int | None, int, datetime | None]:
+    """(newest id, count, newest finish time) of the load records, as plain SQL: every KPI
+    request asks, and compiling the ORM aggregate cost more CPU than running it."""
+    meta = WarehouseLoad._meta
+    quote = connection.ops.quote_name
+    pk, finished_at = quote(meta.pk.column), quote(meta.get_field("finished_at").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX({pk}), COUNT({pk}), MAX({finished_at}) FROM {quote(meta.db_table)}"
+        )
+        newest_id, load_count, as_of = cursor.fetchone()
+    if isinstance(as_of, str):  # SQLite hands back the stored text
+        as_of = parse_datetime(as_of)
+    if as_of is not None and timezone.is_naive(as_of):  # SQLite stores UTC without an offset
+        as_of = timezone.make_aware(as_of, UTC)
+    return newest_id, int(load_count), as_of
 
 
 # Single flight: when a key is missing, one caller computes under a short lock and the others
@@ -1890,6 +1907,8 @@ ATTRIBUTION_WINDOWS = (0, 7, 28, 56)
 class ReleaseRoasRow:
     track: str
     artist: str | None
+    release: str | None
+    release_type: str | None
     campaigns: list[str]
     spend_usd: Decimal
     attribution_start: date
@@ -1974,6 +1993,20 @@ def _track_monthly_revenue(track_ids: list[int]) -> dict[int, dict[date, Decimal
     return monthly
 
 
+def _first_releases(track_ids: list[int]) -> dict[int, Release]:
+    """Per track: the release it first came out on (earliest release date, undated last), so
+    a single later collected on an album is shown as the single it was promoted as."""
+    first: dict[int, Release] = {}
+    links = (
+        Release.tracks.through.objects.filter(track_id__in=track_ids)
+        .select_related("release")
+        .order_by(F("release__release_date").asc(nulls_last=True), "release_id")
+    )
+    for link in links:
+        first.setdefault(link.track_id, link.release)
+    return first
+
+
 def _s4a_streams(track_id: int, start: date, end: date) -> int | None:
     """The track's per-song S4A streams over the period; None without per-song data."""
     total = (
@@ -2008,8 +2041,10 @@ def _releases(
     )
     reported = {m for m, s in statuses.items() if s is calculations.MonthStatus.REPORTED}
     monthly = _track_monthly_revenue(list(spend))
+    releases = _first_releases(list(spend))
     rows = []
     for track_id, total in spend.items():
+        release = releases.get(track_id)
         attribution = calculations.release_attribution(
             monthly.get(track_id, {}),
             reported=reported,
@@ -2025,6 +2060,8 @@ def _releases(
             ReleaseRoasRow(
                 track=total["info"].track,
                 artist=total["info"].artist,
+                release=release.title if release else None,
+                release_type=(release.release_type or None) if release else None,
                 campaigns=sorted(total["names"]),
                 spend_usd=amount,
                 attribution_start=attribution.start,

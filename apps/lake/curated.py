@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.health.errors import TransientError
 from apps.lake.models import CuratedDataset, FileOrigin, LakeFile
+from apps.lake.parquet import parquet_bytes
 from apps.lake.storage import lake_storage
 from apps.sources.connectors.registry import CONNECTORS
 from apps.sources.datasets import DATASETS, DatasetSpec
@@ -92,9 +93,7 @@ def partition_read(key: str) -> pa.Table:
 
 
 def _write_parquet(key: str, table: pa.Table) -> None:
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd")
-    lake_storage().save(key, ContentFile(buffer.getvalue()))
+    lake_storage().save(key, ContentFile(parquet_bytes(table)))
 
 
 @contextmanager

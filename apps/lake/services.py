@@ -39,6 +39,7 @@ from apps.lake.drift import (
 )
 from apps.lake.groups import lake_files_group
 from apps.lake.models import FileOrigin, FileStatus, LakeFile, RejectedRow, Zone
+from apps.lake.parquet import parquet_bytes
 from apps.lake.storage import lake_storage
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
 from apps.sources.connectors.filetype import extension_mismatch
@@ -383,9 +384,8 @@ def _write_staging(staging_key: str, tables: dict[str, pa.Table]) -> None:
         if name.removesuffix(".parquet") not in tables:
             lake_storage().delete(f"{staging_key}/{name}")
     for dataset_name, table in tables.items():
-        buffer = io.BytesIO()
-        pq.write_table(table, buffer, compression="zstd")
-        lake_storage().save(f"{staging_key}/{dataset_name}.parquet", ContentFile(buffer.getvalue()))
+        body = parquet_bytes(table)
+        lake_storage().save(f"{staging_key}/{dataset_name}.parquet", ContentFile(body))
 
 
 def _drift(lake_file: LakeFile, parsed: ParsedFile, header: list[str]) -> tuple[dict, list[str]]:

@@ -27,8 +27,8 @@ from apps.warehouse.resolve import (
     platform_ids_for_stores,
     territory_ids_for_codes,
 )
-from apps.warehouse.rollup import revenue_rollup_refresh
-from apps.warehouse.upsert import bulk_upsert
+from apps.warehouse.rollup import revenue_rollup_add, revenue_rollup_refresh
+from apps.warehouse.upsert import bulk_upsert_all_new
 
 STATEMENT_KEY = ["distributor_id", "line_fingerprint", "occurrence"]
 
@@ -153,21 +153,25 @@ def statement_lines_frame(table: pa.Table) -> pa.Table:
 
 
 def statement_lines_load(table: pa.Table) -> int:
-    """Upsert one curated partition of statement lines and rewrite the revenue rollups of its
-    sale months in the same transaction (or note them for the rewrite that ends an enclosing
-    `revenue_rollup_batched` load); returns the rows handed to the upsert."""
+    """Upsert one curated partition of statement lines and bring the revenue rollups of its
+    sale months up to date in the same transaction (or at the end of an enclosing
+    `revenue_rollup_batched` load); returns the rows handed to the upsert. Lines that were all
+    new add their sums to the rollups; otherwise their sale months are rewritten from the lines."""
     frame = statement_lines_frame(table)
     statement_releases_load(table, frame.column("artist_id"), frame.column("track_id"))
     update_fields = [name for name in frame.column_names if name not in STATEMENT_KEY]
     with transaction.atomic():
-        rows = bulk_upsert(
+        all_new = bulk_upsert_all_new(
             model=StatementLine,
             table=frame,
             unique_fields=STATEMENT_KEY,
             update_fields=update_fields,
         )
-        revenue_rollup_refresh(sale_days=pc.unique(frame.column("sale_month")).to_pylist())
-    return rows
+        if all_new:
+            revenue_rollup_add(lines=frame)
+        else:
+            revenue_rollup_refresh(sale_days=pc.unique(frame.column("sale_month")).to_pylist())
+    return frame.num_rows
 
 
 def _registry() -> dict[str, Callable[[pa.Table], int]]:

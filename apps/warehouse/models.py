@@ -120,11 +120,13 @@ class StatementLine(models.Model):
     distributor = models.ForeignKey(
         Distributor, on_delete=models.PROTECT, db_constraint=False, db_index=False
     )
+    # In byte order ("C" collation) on PostgreSQL: migration 0010 sets it, as SQLite has no
+    # collation of that name for the field to declare.
     line_fingerprint = models.CharField(max_length=64)
     occurrence = models.PositiveIntegerField()
     schema_id = models.CharField(max_length=32)
     reporting_date = models.DateField()
-    sale_month = models.DateField(db_index=True, help_text="First day of the month of consumption")
+    sale_month = models.DateField(help_text="First day of the month of consumption")
     date_inserted = models.DateField(null=True, blank=True)
     accounting_date = models.DateField(null=True, blank=True)
     store = models.CharField(max_length=200, help_text="Store name as reported")
@@ -152,7 +154,12 @@ class StatementLine(models.Model):
     isrc = models.CharField(max_length=12, blank=True)
     upc = models.CharField(max_length=14, blank=True)
     track = models.ForeignKey(
-        Track, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False
+        Track,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
     )
     quantity = models.BigIntegerField()
     team_percentage = models.IntegerField(null=True, blank=True)
@@ -171,16 +178,26 @@ class StatementLine(models.Model):
                 name="statement_line_natural_key",
             )
         ]
-        # Every index costs each loaded line an insertion (1M lines: about 1.6 s per composite
-        # index, bench). The revenue KPIs read the rollups, so lines need only: the sale month
-        # (rollup refresh, date filters), the track (track merges, deletes) and the few lines
-        # without an artist (review queue, "unassigned" filter). An artist or platform filter on
-        # the line table, or a staff merge of artists, scans the table (~0.2 s per 1M lines).
+        # Every index costs each loaded line an insertion and its WAL (1M-line COPY, backend
+        # CPU and WAL: 14.3 s and 621 MB with indexes on sale_month and track, 9.5 s without
+        # them, 8 s and 491 MB with the fingerprint in byte order too; only the id key: 7.6 s).
+        # So lines keep only the two partial indexes of the few lines waiting for review (the
+        # "unassigned" filter and artist queue; the unmatched-track queue and track assignment):
+        # a line with both ids costs them a predicate test, not an insertion. Every other read
+        # scans the table (0.3-0.5 s per 1M lines), where an index seldom helped: the revenue
+        # KPIs read the rollups, a rollup rewrite and the per-unit series take most sale months,
+        # the lines page sorts its whole selection by reporting date, and merges and deletes of
+        # tracks or artists are rare staff actions.
         indexes = [
             models.Index(
                 fields=["sale_month"],
                 condition=models.Q(artist__isnull=True),
                 name="statement_line_unassigned",
+            ),
+            models.Index(
+                fields=["sale_month"],
+                condition=models.Q(track__isnull=True),
+                name="statement_line_untracked",
             ),
         ]
 

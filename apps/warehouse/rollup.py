@@ -9,10 +9,16 @@ disagrees with the lines it was made from.
 The rewrite is one `INSERT ... SELECT` of the grouped lines (the ORM builds the SELECT, so
 the month truncation is each database's own), not a round trip of rows through Python. A load of
 many partitions batches it (`revenue_rollup_batched`): one rewrite of every month they touched.
+
+A load whose lines were all new (no line replaced) need not read the lines back: it adds their
+sums, grouped in Arrow from the loaded frame, to the rollups (`revenue_rollup_add`; 1M new
+lines: 0.15 s of grouping and 0.6 s of rollup writes instead of a 3 s rewrite). Sums of new
+lines added to the old sums are the sums of all the lines, exactly (decimals stay decimals).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +28,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, Model, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
@@ -40,7 +49,8 @@ def _month_starts(days: Iterable[date]) -> list[date]:
 
 
 def _lines_in_months(months: list[date]) -> Q:
-    # Ranges rather than a truncation, so the sale_month index serves them.
+    # Ranges rather than a truncation, so a sale_month index could serve them; the lines have
+    # none but the partial review ones, as a refresh wants most lines of its months anyway.
     window = Q()
     for month in months:
         window |= Q(sale_month__gte=month, sale_month__lt=next_month(month))
@@ -106,12 +116,88 @@ def _insert_grouped(model: type[Model], columns: tuple[str, ...], groups: QueryS
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
 
 
+# The summed columns of both rollups; the others are the grain.
+_SUMMED = ("lines", "units", "earnings_usd", "positive_earnings_usd")
+
+
+def _month_start(days: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.floor_temporal(days, unit="month")
+
+
+def _grouped(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """`table` summed per grain (the `columns` that are not sums), in `columns` order; a table
+    without `lines` counts its rows as lines. Decimal sums stay exact (decimal128)."""
+    grain = [name for name in columns if name not in _SUMMED]
+    summed = [name for name in columns if name in _SUMMED and name in table.column_names]
+    aggregations: list[tuple[Any, str]] = [(name, "sum") for name in summed]
+    if "lines" not in table.column_names:
+        aggregations.append(([], "count_all"))
+    grouped = table.group_by(grain, use_threads=False).aggregate(aggregations)
+    names = {f"{name}_sum": name for name in summed} | {"count_all": "lines"}
+    renamed = grouped.rename_columns([names.get(name, name) for name in grouped.column_names])
+    return renamed.select(list(columns))
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """New statement lines summed to the grain of each rollup, named like its columns."""
+
+    revenue: pa.Table
+    territory: pa.Table
+
+    @classmethod
+    def of_lines(cls, lines: pa.Table) -> _Sums:
+        earnings = lines.column("earnings_usd")
+        zero = pa.scalar(0, earnings.type)
+        common = {
+            "distributor_id": lines.column("distributor_id"),
+            "platform_id": lines.column("platform_id"),
+            "artist_id": lines.column("artist_id"),
+            "sale_month": _month_start(lines.column("sale_month")),
+            "units": lines.column("quantity"),
+            "earnings_usd": earnings,
+        }
+        revenue = common | {
+            "track_id": lines.column("track_id"),
+            "reporting_month": _month_start(lines.column("reporting_date")),
+            "positive_earnings_usd": pc.if_else(pc.greater(earnings, zero), earnings, zero),
+        }
+        territory = common | {"territory_id": lines.column("territory_id")}
+        return cls(
+            _grouped(pa.table(revenue), _REVENUE_COLUMNS),
+            _grouped(pa.table(territory), _TERRITORY_COLUMNS),
+        )
+
+    @classmethod
+    def merged(cls, parts: list[_Sums]) -> _Sums:
+        return cls(
+            _grouped(pa.concat_tables([part.revenue for part in parts]), _REVENUE_COLUMNS),
+            _grouped(pa.concat_tables([part.territory for part in parts]), _TERRITORY_COLUMNS),
+        )
+
+    def outside(self, months: set[date]) -> _Sums:
+        if not months:
+            return self
+        skipped = pa.array(sorted(months), pa.date32())
+
+        def kept(table: pa.Table) -> pa.Table:
+            return table.filter(pc.invert(pc.is_in(table["sale_month"], value_set=skipped)))
+
+        return _Sums(kept(self.revenue), kept(self.territory))
+
+    @property
+    def months(self) -> list[date]:
+        return pc.unique(self.revenue["sale_month"]).to_pylist()
+
+
 @dataclass
 class _Batch:
-    """The sale months a `revenue_rollup_batched` block has asked to refresh."""
+    """The sale months a `revenue_rollup_batched` block has asked to refresh, and the sums of
+    new lines it has asked to add (one `_Sums` per load)."""
 
     months: set[date] = field(default_factory=set)
     every_month: bool = False
+    additions: list[_Sums] = field(default_factory=list)
 
 
 _open_batch: ContextVar[_Batch | None] = ContextVar("revenue_rollup_batch", default=None)
@@ -136,8 +222,12 @@ def revenue_rollup_batched() -> Iterator[None]:
             _open_batch.reset(token)
         if batch.every_month:
             revenue_rollup_refresh()
-        elif batch.months:
+            return
+        if batch.months:
             revenue_rollup_refresh(sale_days=batch.months)
+        if batch.additions:
+            # A rewritten month already counts every line, the added ones included.
+            _sums_add(_Sums.merged(batch.additions).outside(batch.months))
 
 
 def _give_the_grouping_memory() -> None:
@@ -177,6 +267,64 @@ def revenue_rollup_refresh(*, sale_days: Iterable[date] | None = None) -> None:
         _insert_grouped(RevenueRollup, _REVENUE_COLUMNS, _revenue_groups(lines))
         _insert_grouped(TerritoryRollup, _TERRITORY_COLUMNS, _territory_groups(lines))
     logger.info("revenue_rollup_refreshed months=%s", "all" if months is None else len(months))
+
+
+def revenue_rollup_add(*, lines: pa.Table) -> None:
+    """Add statement lines that were all new (none replaced a line already loaded) to the
+    rollups, in the caller's transaction; inside `revenue_rollup_batched`, at the block's end.
+    `lines` holds the loaded StatementLine columns. Lines that replaced others need
+    `revenue_rollup_refresh` instead: their old figures are no longer at hand."""
+    sums = _Sums.of_lines(lines)
+    batch = _open_batch.get()
+    if batch is not None:
+        batch.additions.append(sums)
+        return
+    _sums_add(sums)
+
+
+def _sums_add(sums: _Sums) -> None:
+    if sums.revenue.num_rows == 0:
+        return
+    if connection.vendor != "postgresql":
+        # No `DELETE ... RETURNING` in a WITH here; the lines are loaded, so rewrite the months.
+        revenue_rollup_refresh(sale_days=sums.months)
+        return
+    with transaction.atomic():
+        _add_grouped(RevenueRollup, sums.revenue)
+        _add_grouped(TerritoryRollup, sums.territory)
+    logger.info("revenue_rollup_added months=%s", len(sums.months))
+
+
+def _add_grouped(model: type[Model], sums: pa.Table) -> None:
+    """Rewrite the sale months of `sums` as their old rows plus `sums`, in one statement that
+    reads only rollup rows (a month holds about a thousand), never the lines."""
+    quote = connection.ops.quote_name
+    target = quote(model._meta.db_table)
+    names = ", ".join(quote(name) for name in sums.column_names)
+    grain = ", ".join(quote(name) for name in sums.column_names if name not in _SUMMED)
+    totals = ", ".join(
+        f"SUM({quote(name)})" if name in _SUMMED else quote(name) for name in sums.column_names
+    )
+    buffer = io.BytesIO()
+    pacsv.write_csv(sums, buffer, pacsv.WriteOptions(include_header=False))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE bedrot_rollup_add ON COMMIT DROP AS "
+            f"SELECT {names} FROM {target} WITH NO DATA"
+        )
+        with cursor.cursor.copy(
+            f"COPY bedrot_rollup_add ({names}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(buffer.getbuffer())
+        cursor.execute(
+            f"WITH old AS (DELETE FROM {target} WHERE sale_month IN "
+            f"(SELECT sale_month FROM bedrot_rollup_add) RETURNING {names}) "
+            f"INSERT INTO {target} ({names}) SELECT {totals} FROM "
+            f"(SELECT {names} FROM old UNION ALL SELECT {names} FROM bedrot_rollup_add) AS added "
+            f"GROUP BY {grain}"
+        )
+        # Dropped now rather than at commit, since an outer transaction may hold several loads.
+        cursor.execute("DROP TABLE bedrot_rollup_add")
 
 
 def _sums_by_key(groups: QuerySet[Any], key: tuple[str, ...]) -> dict[tuple[Any, ...], tuple]:

@@ -24,6 +24,7 @@ from apps.warehouse.models import (
     EmailCampaign,
     ListMonthly,
     ListSnapshot,
+    Release,
     SongStreamDaily,
     Submission,
     Track,
@@ -602,6 +603,15 @@ def test_marketing_release_api_attributes_revenue_per_track(
         )
     _submission("s1", renegade, "Renegade Pipeline", "approved", date(2025, 6, 10), cost_usd=3)
     _submission("s2", renegade, "Renegade Pipeline", "declined", date(2025, 7, 5), cost_usd=1)
+    # The track came out as a single, then on an album: the row names the single.
+    album = Release.objects.create(
+        title="Pipelines", release_date=date(2025, 9, 1), release_type="album"
+    )
+    single = Release.objects.create(
+        title="Renegade Pipeline", release_date=date(2025, 3, 1), release_type="single"
+    )
+    album.tracks.add(renegade)
+    single.tracks.add(renegade)
 
     body = _get(alice_client, "/api/marketing/releases")
 
@@ -617,6 +627,8 @@ def test_marketing_release_api_attributes_revenue_per_track(
             {
                 "track": "RENEGADE PIPELINE",
                 "artist": "PIG1987",
+                "release": "Renegade Pipeline",
+                "release_type": "single",
                 "campaigns": ["PIG1987 - RENEGADE PIPELINE - BROAD"],
                 "spend_usd": "15.50",
                 "attribution_start": "2025-06-01",
@@ -633,6 +645,8 @@ def test_marketing_release_api_attributes_revenue_per_track(
             {
                 "track": "THE SCALE",
                 "artist": "ZONE A0",
+                "release": None,
+                "release_type": None,
                 "campaigns": ["ZONE A0 - THE SCALE - FANS"],
                 "spend_usd": "5.00",
                 "attribution_start": "2025-02-10",
@@ -669,6 +683,8 @@ def test_marketing_release_api_window_parameter_and_default(
             {
                 "track": "THE SCALE",
                 "artist": "ZONE A0",
+                "release": None,
+                "release_type": None,
                 "campaigns": ["ZONE A0 - THE SCALE - FANS"],
                 "spend_usd": "5.00",
                 "attribution_start": "2025-02-10",

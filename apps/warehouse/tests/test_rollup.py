@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from django.db import connection
 from django.db.models import F, Sum
 
 from apps.kpis.filters import RevenueFilters
 from apps.kpis.selectors import kpi_summary_get, revenue_by_territory_list
 from apps.lake.curated import curated_merge, curated_remove_file_rows, partition_labels
-from apps.warehouse import corrections
+from apps.warehouse import corrections, rollup
 from apps.warehouse.loaders import statement_lines_load
-from apps.warehouse.models import Artist, RevenueRollup, StatementLine
+from apps.warehouse.models import Artist, RevenueRollup, StatementLine, TerritoryRollup
 from apps.warehouse.retract import warehouse_file_retract
 from apps.warehouse.rollup import revenue_rollup_batched, revenue_rollup_mismatches
 from apps.warehouse.services import ingest_path, warehouse_rebuild
@@ -179,3 +180,120 @@ def test_the_validation_report_names_a_month_whose_rollup_is_stale() -> None:
         "fail",
         {"mismatched_sale_months": [line.sale_month.strftime("%Y-%m")]},
     )
+
+
+def _line(fingerprint: str, earnings: str, **fields: object) -> dict[str, object]:
+    return {
+        "line_fingerprint": fingerprint,
+        "store": "Spotify",
+        "artist_name": "ZONE A0",
+        "earnings_usd": Decimal(earnings),
+        **fields,
+    }
+
+
+def _revenue_rows() -> list[tuple[object, ...]]:
+    return list(
+        RevenueRollup.objects.order_by(
+            "sale_month", F("artist_id").asc(nulls_last=True)
+        ).values_list(
+            "artist__name",
+            "sale_month",
+            "reporting_month",
+            "lines",
+            "units",
+            "earnings_usd",
+            "positive_earnings_usd",
+        )
+    )
+
+
+def test_new_lines_add_their_exact_sums_to_the_months_they_share() -> None:
+    # mid-month days, a negative amount, lines without an artist or a territory
+    statement_lines_load(
+        _curated(
+            [
+                _line("a", "0.000000000001", sale_month=date(2025, 4, 15)),
+                _line("b", "-2.5", artist_name="Nobody Known", country_code=""),
+            ]
+        )
+    )
+    statement_lines_load(
+        _curated(
+            [
+                _line("c", "10", sale_month=date(2025, 4, 3), reporting_date=date(2025, 6, 20)),
+                _line("d", "-1", artist_name="Nobody Known", country_code=""),
+                _line("e", "0.1", sale_month=date(2025, 5, 1), quantity=3),
+            ]
+        )
+    )
+    _assert_rollups_match_lines()
+    april, may, june = date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)
+    assert _revenue_rows() == [
+        ("ZONE A0", april, june, 2, 20, Decimal("10.000000000001"), Decimal("10.000000000001")),
+        (None, april, june, 2, 20, Decimal("-3.5"), Decimal(0)),
+        ("ZONE A0", may, june, 1, 3, Decimal("0.1"), Decimal("0.1")),
+    ]
+    assert sorted(
+        TerritoryRollup.objects.values_list("territory__code", "sale_month", "lines"),
+        key=str,
+    ) == [("US", april, 2), ("US", may, 1), (None, april, 2)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL tells all-new")
+def test_a_load_of_new_lines_never_reads_the_lines_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    statement_lines_load(_curated([_line("a", "1")]))
+
+    def no_rewrite(*args: object) -> None:
+        raise AssertionError("the rollups were rewritten from the lines")
+
+    monkeypatch.setattr(rollup, "_insert_grouped", no_rewrite)
+    with revenue_rollup_batched():
+        statement_lines_load(_curated([_line("b", "2")]))
+        statement_lines_load(_curated([_line("c", "4", sale_month=date(2025, 5, 1))]))
+    assert RevenueRollup.objects.aggregate(e=Sum("earnings_usd"), n=Sum("lines")) == {
+        "e": Decimal(7),
+        "n": 3,
+    }
+    with pytest.raises(AssertionError, match="rewritten"):
+        statement_lines_load(_curated([_line("b", "2.5")]))  # replaces a line
+
+
+def test_a_batch_mixing_new_and_replaced_lines_rewrites_only_what_it_must() -> None:
+    statement_lines_load(_curated([_line("a", "1"), _line("m", "5", sale_month=date(2025, 5, 1))]))
+    with revenue_rollup_batched():
+        statement_lines_load(_curated([_line("b", "2")]))  # new, April
+        statement_lines_load(_curated([_line("a", "1.5")]))  # replaces a line of April
+        statement_lines_load(_curated([_line("n", "7", sale_month=date(2025, 5, 1))]))  # new, May
+        statement_lines_load(_curated([_line("j", "3", sale_month=date(2025, 6, 1))]))  # new month
+        assert RevenueRollup.objects.aggregate(e=Sum("earnings_usd"))["e"] == Decimal(6)
+    _assert_rollups_match_lines()
+    assert list(
+        RevenueRollup.objects.order_by("sale_month").values_list(
+            "sale_month", "lines", "earnings_usd"
+        )
+    ) == [
+        (date(2025, 4, 1), 2, Decimal("3.5")),
+        (date(2025, 5, 1), 2, Decimal(12)),
+        (date(2025, 6, 1), 1, Decimal(3)),
+    ]
+
+
+def test_a_reload_of_the_same_lines_after_an_addition_changes_no_sum() -> None:
+    table = _curated([_line("a", "1"), _line("b", "2", sale_month=date(2025, 5, 1))])
+    statement_lines_load(table)
+    before = sorted(RevenueRollup.objects.values_list("sale_month", "lines", "earnings_usd"))
+    statement_lines_load(table)  # every key present: the general path, nothing doubled
+    _assert_rollups_match_lines()
+    assert (
+        sorted(RevenueRollup.objects.values_list("sale_month", "lines", "earnings_usd")) == before
+    )
+
+
+def test_an_empty_partition_leaves_the_rollups_alone() -> None:
+    statement_lines_load(_curated([_line("a", "1")]))
+    before = list(RevenueRollup.objects.values_list("pk", "earnings_usd"))
+    with revenue_rollup_batched():
+        assert statement_lines_load(_curated([])) == 0
+    assert statement_lines_load(_curated([])) == 0
+    assert list(RevenueRollup.objects.values_list("pk", "earnings_usd")) == before

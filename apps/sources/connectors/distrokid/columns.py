@@ -61,11 +61,51 @@ class Converted:
     problems: list[ColumnProblem]
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A block's column as its distinct values plus, per row, which value it holds.
+
+    pyarrow reads repetitive columns dictionary-encoded: a million statement lines hold a few
+    hundred dates, stores or titles, so checks and conversions run once per distinct value and
+    rows pick their result by index. A column read as plain text has one "value" per row.
+    """
+
+    values: pa.Array
+    # Per row, the position of its value; None when `values` already has one entry per row.
+    indices: np.ndarray | None
+
+    @classmethod
+    def of(cls, array: pa.Array) -> Distinct:
+        if not pa.types.is_dictionary(array.type):
+            return cls(array, None)
+        # Zero-copy: the indices never hold nulls (empty fields are read as ""), and the copying
+        # conversion costs ~6 ms per block.
+        return cls(array.dictionary, array.indices.to_numpy(zero_copy_only=True))
+
+    def with_values(self, values: pa.Array) -> Distinct:
+        return Distinct(values, self.indices)
+
+    def per_row(self, flags: np.ndarray) -> np.ndarray:
+        """A per-value numpy result spread over the rows."""
+        return flags if self.indices is None else flags[self.indices]
+
+    def kept(self, values: pa.Array, keep: np.ndarray) -> pa.Array:
+        """A per-value pyarrow result for the rows where `keep` is set, in row order."""
+        if self.indices is None:
+            return values if keep.all() else values.filter(pa.array(keep))
+        return values.take(pa.array(self.indices[keep]))
+
+    def value(self, row: int) -> object:
+        return self.values[row if self.indices is None else int(self.indices[row])].as_py()
+
+
 def trimmed(values: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(values)
 
 
 def is_empty(values: pa.Array) -> np.ndarray:
+    if pa.types.is_dictionary(values.type):
+        return Distinct.of(values).per_row(is_empty(values.dictionary))
     return _mask(pc.equal(pc.binary_length(values), 0))
 
 

@@ -14,6 +14,7 @@ the legacy and the current layout gets one fingerprint.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -60,6 +61,53 @@ def fixed_decimals(units: np.ndarray, places: int) -> pa.Array:
     return pc.binary_join_element_wise(sign, whole, ".", fraction, "")
 
 
+def _text(values: pa.Array) -> pa.Array:
+    return pc.fill_null(pc.utf8_trim_whitespace(values), "")
+
+
+def _date_text(values: pa.Array) -> pa.Array:
+    return values.cast(pa.string())
+
+
+def _month_text(values: pa.Array) -> pa.Array:
+    return pc.utf8_slice_codeunits(values.cast(pa.string()), 0, 7)
+
+
+def _folded_text(values: pa.Array) -> pa.Array:
+    return casefolded(_text(values))
+
+
+def _integer_text(values: pa.Array) -> pa.Array:
+    return values.cast(pa.string())
+
+
+def _amount_text(values: pa.Array) -> pa.Array:
+    return fixed_decimals(scaled_integers(values, FINGERPRINT_PLACES), FINGERPRINT_PLACES)
+
+
+def _optional_integer_text(values: pa.Array) -> pa.Array:
+    return pc.fill_null(values.cast(pa.string()), "")
+
+
+# The recipe's fields in order: the `statement_lines` column each comes from and how it is
+# written. Every function works value by value, so a caller may apply it to the distinct values
+# of a column and spread the result over the rows afterwards.
+FIELDS: tuple[tuple[str, Callable[[pa.Array], pa.Array]], ...] = (
+    ("reporting_date", _date_text),
+    ("sale_month", _month_text),
+    ("store", _folded_text),
+    ("artist_name", _text),
+    ("title", _text),
+    ("isrc", _text),
+    ("upc", _text),
+    ("country_code", _text),
+    ("quantity", _integer_text),
+    ("earnings_usd", _amount_text),
+    ("team_percentage", _optional_integer_text),
+    ("source_type", _folded_text),
+)
+
+
 def identity_text(
     *,
     reporting_date: pa.Array,
@@ -76,20 +124,27 @@ def identity_text(
     source_type: pa.Array,
 ) -> pa.Array:
     """The normalised business fields of each line joined into one string (see module doc)."""
-    fields = [
-        reporting_date.cast(pa.string()),
-        pc.utf8_slice_codeunits(sale_month.cast(pa.string()), 0, 7),
-        casefolded(_text(store)),
-        _text(artist),
-        _text(title),
-        _text(isrc),
-        _text(upc),
-        _text(country),
-        quantity.cast(pa.string()),
-        fixed_decimals(scaled_integers(earnings, FINGERPRINT_PLACES), FINGERPRINT_PLACES),
-        pc.fill_null(team_percentage.cast(pa.string()), ""),
-        casefolded(_text(source_type)),
-    ]
+    values = (
+        reporting_date,
+        sale_month,
+        store,
+        artist,
+        title,
+        isrc,
+        upc,
+        country,
+        quantity,
+        earnings,
+        team_percentage,
+        source_type,
+    )
+    return joined(
+        [normalise(column) for (_, normalise), column in zip(FIELDS, values, strict=True)]
+    )
+
+
+def joined(fields: list[pa.Array]) -> pa.Array:
+    """Normalised fields (one string array per entry of FIELDS) joined into each line's text."""
     return pc.binary_join_element_wise(*fields, FIELD_SEPARATOR)
 
 
@@ -137,7 +192,3 @@ def occurrences(packed: bytes) -> np.ndarray:
 def _same_as_previous(ordered: np.ndarray) -> np.ndarray:
     same: np.ndarray = ordered[1:] == ordered[:-1]
     return same
-
-
-def _text(values: pa.Array) -> pa.Array:
-    return pc.fill_null(pc.utf8_trim_whitespace(values), "")

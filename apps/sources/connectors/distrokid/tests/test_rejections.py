@@ -240,3 +240,48 @@ def test_parse_statement_rejects_another_csv(statement_path: WriteStatement) -> 
         "header is not a DistroKid bank statement; missing columns: 'Date Inserted', "
     )
     assert "unexpected columns: 'Date', 'Streams', 'Listeners'" in rejected.value.message
+
+
+def test_a_repeated_value_is_judged_once_and_applied_to_every_row_holding_it(
+    statement_path: WriteStatement,
+) -> None:
+    # given the same bad date, padded store and missing store on several rows each (columns are
+    # read dictionary-encoded, so each distinct value is checked once)
+    lines = [
+        current_fields(reporting_date="2025-02-30"),
+        current_fields(store=" Spotify "),
+        current_fields(store="  "),
+        current_fields(),
+        current_fields(reporting_date="2025-02-30"),
+        current_fields(store=" Spotify "),
+        current_fields(store="  "),
+    ]
+    path = statement_path(_current_file(lines))
+
+    # when it is parsed with the share limit lifted
+    parsed = parse_statement(path, max_rejected_fraction=1.0)
+
+    # then every row holding a bad value is rejected on its own line, with the value quoted
+    found = [(error.row, error.column, error.code, error.message) for error in parsed.rejections]
+    assert found == [
+        (
+            2,
+            "Reporting Date",
+            "invalid_date",
+            "Reporting Date '2025-02-30' is not a YYYY-MM-DD date",
+        ),
+        (4, "Store", "missing_value", "Store is empty"),
+        (
+            6,
+            "Reporting Date",
+            "invalid_date",
+            "Reporting Date '2025-02-30' is not a YYYY-MM-DD date",
+        ),
+        (8, "Store", "missing_value", "Store is empty"),
+    ]
+    # and the kept rows carry the trimmed store, the padded ones fingerprinted like the plain one
+    table = parsed.tables["statement_lines"]
+    assert table.column("line_number").to_pylist() == [3, 5, 7]
+    assert table.column("store").to_pylist() == ["Spotify"] * 3
+    assert len(set(table.column("line_fingerprint").to_pylist())) == 1
+    assert table.column("occurrence").to_pylist() == [1, 2, 3]
