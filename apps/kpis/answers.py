@@ -12,12 +12,10 @@ the caller, checked permissions and negotiated the renderer.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import status
@@ -26,10 +24,9 @@ from rest_framework.response import Response
 
 from apps.kpis.models import kpi_settings_version
 from apps.kpis.selectors import (
-    KPI_CACHE_TIMEOUT_S,
-    KPI_LOCK_TIMEOUT_S,
     WarehouseSnapshot,
     pinned_snapshot,
+    single_flight,
     warehouse_snapshot_get,
 )
 
@@ -90,22 +87,13 @@ def answer_cached(get: Handler) -> Handler:
     @functools.wraps(get)
     def cached_get(view: Any, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         snapshot = warehouse_snapshot_get()
-        key = _answer_key(view, request, snapshot)
-        lock_key = f"{key}:lock"
-        deadline = time.monotonic() + KPI_LOCK_TIMEOUT_S
-        while True:
-            answer = cache.get(key)
-            if answer is not None:
-                return _answer_response(*answer)
-            if cache.add(lock_key, 1, timeout=KPI_LOCK_TIMEOUT_S):
-                try:
-                    return _answer_computed(get, view, request, snapshot, key, *args, **kwargs)
-                finally:
-                    cache.delete(lock_key)
-            if time.monotonic() >= deadline:
-                # The holder is still busy after a whole lock period: answer rather than wait.
-                return _answer_computed(get, view, request, snapshot, key, *args, **kwargs)
-            time.sleep(ANSWER_WAIT_STEP_S)
+        answer = single_flight(
+            _answer_key(view, request, snapshot),
+            lambda: _answer_computed(get, view, request, snapshot, *args, **kwargs),
+            wait_step_s=ANSWER_WAIT_STEP_S,
+            keep=lambda result: isinstance(result, tuple),
+        )
+        return _answer_response(*answer) if isinstance(answer, tuple) else answer
 
     return cached_get
 
@@ -115,10 +103,10 @@ def _answer_computed(
     view: Any,
     request: Request,
     snapshot: WarehouseSnapshot,
-    key: str,
     *args: Any,
     **kwargs: Any,
-) -> HttpResponse:
+) -> tuple[str, bytes] | HttpResponse:
+    """The rendered answer (content type, body); an error response as it is, not to be kept."""
     pinned = pinned_snapshot.set(snapshot)
     try:
         response = get(view, request, *args, **kwargs)
@@ -126,7 +114,4 @@ def _answer_computed(
         pinned_snapshot.reset(pinned)
     if response.status_code != status.HTTP_200_OK or not isinstance(response, Response):
         return response
-    answer = _rendered(view, request, response)
-    cache.set(key, answer, KPI_CACHE_TIMEOUT_S)
-    # The first caller gets the very bytes later callers will read from the cache.
-    return _answer_response(*answer)
+    return _rendered(view, request, response)

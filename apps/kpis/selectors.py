@@ -195,6 +195,18 @@ _MISSING = object()
 def _cached(name: str, snapshot: WarehouseSnapshot, key: str, compute: Callable[[], _T]) -> _T:
     # The settings version makes an edited goal, threshold or window reach every cached KPI.
     cache_key = f"kpis:{name}:{snapshot.version}:{kpi_settings_version()}:{key}"
+    return single_flight(cache_key, compute, wait_step_s=KPI_WAIT_STEP_S)
+
+
+def single_flight(
+    cache_key: str,
+    compute: Callable[[], _T],
+    *,
+    wait_step_s: float,
+    keep: Callable[[_T], bool] = lambda result: True,
+) -> _T:
+    """The cached value of `cache_key`, else `compute()` by one caller while the others poll
+    every `wait_step_s` for it; a result `keep` refuses is returned but not cached."""
     lock_key = f"{cache_key}:lock"
     deadline = time.monotonic() + KPI_LOCK_TIMEOUT_S
     while True:
@@ -204,22 +216,20 @@ def _cached(name: str, snapshot: WarehouseSnapshot, key: str, compute: Callable[
         # `add` is atomic (SET NX in Redis): exactly one caller gets the lock. A holder that
         # failed released it, one that died let it expire; either way the next waiter computes.
         if cache.add(lock_key, 1, timeout=KPI_LOCK_TIMEOUT_S):
-            return _compute_and_store(cache_key, lock_key, compute)
+            try:
+                return _stored(cache_key, compute(), keep)
+            finally:
+                cache.delete(lock_key)
         if time.monotonic() >= deadline:
             # The holder is still busy after a whole lock period: compute rather than wait on.
-            logger.warning("kpi_cache_wait_expired name=%s", name)
-            result = compute()
-            cache.set(cache_key, result, KPI_CACHE_TIMEOUT_S)
-            return result
-        time.sleep(KPI_WAIT_STEP_S)
+            logger.warning("kpi_cache_wait_expired key=%s", cache_key)
+            return _stored(cache_key, compute(), keep)
+        time.sleep(wait_step_s)
 
 
-def _compute_and_store(cache_key: str, lock_key: str, compute: Callable[[], _T]) -> _T:
-    try:
-        result = compute()
+def _stored(cache_key: str, result: _T, keep: Callable[[_T], bool]) -> _T:
+    if keep(result):
         cache.set(cache_key, result, KPI_CACHE_TIMEOUT_S)
-    finally:
-        cache.delete(lock_key)
     return result
 
 

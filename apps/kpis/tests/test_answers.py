@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from rest_framework.renderers import JSONRenderer
 
-from apps.kpis import answers
+from apps.kpis import answers, selectors
 from apps.kpis.renderers import KpiCsvRenderer
+from apps.kpis.tests.concurrency import run_at_once
 from apps.kpis.tests.factories import label_statements_create
 
 pytestmark = pytest.mark.django_db
@@ -118,30 +118,16 @@ def test_concurrent_callers_render_a_missing_answer_once(
 ) -> None:
     cache.clear()  # the label's load committed, so the warm-up already filled the cache
     calls = _count_renders(monkeypatch, delay_s=0.3)
-    start = threading.Barrier(CALLERS)
-    bodies: list[bytes] = []
-    errors: list[BaseException] = []
 
-    def call() -> None:
-        try:
-            client = Client()
-            client.force_login(alice)
-            start.wait()
-            response = client.get(URL)
-            assert response.status_code == 200
-            bodies.append(response.content)
-        except BaseException as error:  # reported below, not lost in the thread
-            errors.append(error)
-        finally:
-            connection.close()  # each thread has its own connection; the flush needs them gone
+    def call() -> bytes:
+        client = Client()
+        client.force_login(alice)
+        response = client.get(URL)
+        assert response.status_code == 200
+        return response.content
 
-    callers = [threading.Thread(target=call) for _ in range(CALLERS)]
-    for caller in callers:
-        caller.start()
-    for caller in callers:
-        caller.join(timeout=30)
+    bodies = run_at_once(CALLERS, call)
 
-    assert errors == []
     assert len(calls) == 1
     assert len(bodies) == CALLERS
     assert set(bodies) == {bodies[0]}
@@ -151,7 +137,7 @@ def test_concurrent_callers_render_a_missing_answer_once(
 def test_a_caller_answers_itself_when_the_holder_outlives_the_lock(
     alice_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(answers, "KPI_LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(selectors, "KPI_LOCK_TIMEOUT_S", 0.2)
     real_add = cache.add
     monkeypatch.setattr(
         cache,

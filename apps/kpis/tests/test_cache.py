@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
 from apps.kpis import selectors, tasks
@@ -19,6 +18,7 @@ from apps.kpis.cache_warm import kpi_cache_warm
 from apps.kpis.filters import RevenueFilters
 from apps.kpis.models import kpi_settings_version
 from apps.kpis.receivers import cache_warm_enqueue
+from apps.kpis.tests.concurrency import run_at_once
 from apps.kpis.tests.factories import WarehouseLoadFactory, label_statements_create
 from apps.warehouse.models import WarehouseLoad
 from apps.warehouse.services import warehouse_load_record
@@ -77,26 +77,10 @@ def test_concurrent_visitors_compute_a_missing_kpi_once(monkeypatch: pytest.Monk
     cache.clear()  # the load above committed, so the warm-up already filled the cache
     # Slow enough that every visitor finds the key missing while the first one computes.
     calls = _count_summaries(monkeypatch, delay_s=0.3)
-    start = threading.Barrier(VISITORS)
-    revenues: list[Decimal] = []
-    errors: list[BaseException] = []
+    revenues = run_at_once(
+        VISITORS, lambda: selectors.kpi_summary_get(filters=ALL).total_revenue_usd
+    )
 
-    def visit() -> None:
-        try:
-            start.wait()
-            revenues.append(selectors.kpi_summary_get(filters=ALL).total_revenue_usd)
-        except BaseException as error:  # reported below, not lost in the thread
-            errors.append(error)
-        finally:
-            connection.close()  # each thread has its own connection; the flush needs them gone
-
-    visitors = [threading.Thread(target=visit) for _ in range(VISITORS)]
-    for visitor in visitors:
-        visitor.start()
-    for visitor in visitors:
-        visitor.join(timeout=30)
-
-    assert errors == []
     assert len(calls) == 1
     assert revenues == [LABEL_REVENUE] * VISITORS
 
