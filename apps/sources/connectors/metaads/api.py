@@ -25,6 +25,7 @@ from apps.sources.connectors.metaads.rows import (
     PERFORMANCE_SCHEMAS,
     USD,
     RowKeys,
+    currency_missing_warning,
     empty_measures,
     fx_warning,
     id_lost_warning,
@@ -183,12 +184,15 @@ def _keep_insight(
     measures = _insight_measures(item)
     currency = _string(item.get("account_currency"), "account_currency") or ""
     spend = measures["spend"]
-    if spend is not None and not currency:
-        raise RowInvalid("account_currency", MISSING_VALUE, "account_currency is missing")
     # Warnings are kept only once the row is, so a rejected row never leaves one behind.
     row_warnings: list[str] = []
     keys, grain, campaign_id = _insight_keys(number, item, row_warnings)
-    if spend is not None and currency != USD:
+    # SPEC 2.5 never lists account_currency (only the extractor asks for it), so a hand-made
+    # page without it loads: spend is read as USD, as the warehouse reads a null currency, and
+    # a row warning says so (rejecting would drop the impressions, clicks and reach too).
+    if spend is not None and not currency:
+        row_warnings.append(currency_missing_warning(number))
+    elif spend is not None and currency != USD:
         row_warnings.append(fx_warning(number, currency))
     row = {
         **measures,
@@ -198,7 +202,7 @@ def _keep_insight(
         "adset_name": _string(item.get("adset_name"), "adset_name"),
         "ad_name": _string(item.get("ad_name"), "ad_name"),
         "currency": currency or None,
-        "spend_usd": usd_amount(spend if isinstance(spend, Decimal) else None, currency),
+        "spend_usd": usd_amount(spend if isinstance(spend, Decimal) else None, currency or USD),
         "source_kind": KIND_API_INSIGHTS,
         "campaign_key": keys.campaign_key,
         "adset_id": keys.adset_id,

@@ -58,6 +58,10 @@ def fx_warning(row: int, currency: str) -> str:
     return f"row {row}: no FX rate for {shown(currency)}; spend_usd left null for review"
 
 
+def currency_missing_warning(row: int) -> str:
+    return f"row {row}: account_currency missing; spend read as USD"
+
+
 def id_lost_warning(row: int, column: str, raw: str, matched: str | None) -> str:
     """SPEC conventions: the row keeps loading, its id is discarded and resolution uses names."""
     fallback = f"matched by name to {matched}" if matched else "matched by name"

@@ -46,6 +46,8 @@ _POINT_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _POINT_GROUPED = re.compile(r"-?\d{1,3}(?:[, \u00a0\u202f']\d{3})+(?:\.\d+)?", re.ASCII)
 _COMMA_NUMBER = re.compile(r"-?(?:\d+(?:,\d*)?|,\d+)", re.ASCII)
 _COMMA_GROUPED = re.compile(r"-?\d{1,3}(?:[. \u00a0\u202f']\d{3})+(?:,\d+)?", re.ASCII)
+# Currency signs a re-saved or hand-made export writes around an amount (`$15.00`, `R$ 3,75`).
+_MONEY_SIGN = re.compile(r"^(?:US\$|R\$|[$\u20ac\u00a3])\s*|\s*[$\u20ac\u00a3]$")
 _EXACT_ID = re.compile(r"\d{1,20}", re.ASCII)
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+]?\d{1,3}", re.ASCII)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?", re.ASCII)
@@ -193,7 +195,12 @@ def _to_decimal(cleaned: str, column: str) -> Decimal:
 
 
 def money(cell: Cell, column: str, style: NumberStyle) -> Decimal | None:
-    """A non-negative amount, exact (Meta never writes a negative spend or budget)."""
+    """A non-negative amount, exact (Meta never writes a negative spend or budget).
+
+    A currency sign (`$15.00`, `15,00 \u20ac`) is dropped: the header names the currency.
+    """
+    if isinstance(cell, str):
+        cell = _MONEY_SIGN.sub("", cell.strip())
     amount = decimal(cell, column, style)
     if amount is None:
         return None

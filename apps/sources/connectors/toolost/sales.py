@@ -134,6 +134,13 @@ REQUIRED_FIELDS: tuple[tuple[str, ...], ...] = (
 # distributor's statement with store/title/quantity/revenue columns is never taken for TooLost's.
 TOOLOST_ONLY_FIELDS = ("accounting_date", "split_id", "revenue_fee", "original_currency")
 
+# A report one required meaning short (a renamed or dropped column) is still claimed, so that
+# `ingest` without --source reaches the parser, whose rejection names the missing columns
+# (SPEC 3.3) instead of "source not recognised". Two TooLost-only meanings are then needed:
+# one alone (a currency column) is too common to claim a foreign file on.
+MAX_MISSING_WHEN_SNIFFED = 1
+TOOLOST_ONLY_WHEN_INCOMPLETE = 2
+
 # Warehouse column widths (apps.warehouse.models): longer text is rejected here, not at load time.
 TEXT_LIMITS = {"store": 100, "artist_name": 300, "title": 500, "source_type": 32}
 
@@ -183,7 +190,8 @@ def map_header(cells: list[str]) -> SalesHeader:
             best[name] = (rank, index)
     columns = {name: index for name, (_rank, index) in best.items()}
     used = set(columns.values())
-    extras = tuple(cell for index, cell in enumerate(cells) if index not in used)
+    # A blank cell is a trailing delimiter at the end of the header, not a new column.
+    extras = tuple(cell for index, cell in enumerate(cells) if index not in used and cell.strip())
     return SalesHeader(tuple(cells), columns, extras)
 
 
@@ -192,14 +200,18 @@ def missing_fields(header: SalesHeader) -> list[tuple[str, ...]]:
 
 
 def sniff_sales_header(line: str) -> bool:
-    """A TooLost sales-report header: every required meaning, one TooLost-only meaning, and
-    not a DistroKid statement header (whose columns overlap)."""
+    """A TooLost sales-report header, never a DistroKid statement header (columns overlap):
+    every required meaning and one TooLost-only meaning, or all but one required meaning and
+    two TooLost-only meanings (the parser then rejects it, naming what is missing)."""
     if match_distrokid_header(line) is not None:
         return False
     cells = _split_header(line, _delimiter(line))
     header = map_header(cells)
-    is_toolost = any(header.has(name) for name in TOOLOST_ONLY_FIELDS)
-    return is_toolost and not missing_fields(header)
+    toolost_only = sum(header.has(name) for name in TOOLOST_ONLY_FIELDS)
+    missing = len(missing_fields(header))
+    if missing == 0:
+        return toolost_only >= 1
+    return missing <= MAX_MISSING_WHEN_SNIFFED and toolost_only >= TOOLOST_ONLY_WHEN_INCOMPLETE
 
 
 def header_mismatch_message(cells: list[str], header: SalesHeader) -> str:
@@ -258,6 +270,7 @@ def parse_sales_report(
     scan = scan_text_file(path)
     text = path.read_bytes().decode(scan.encoding, errors="replace")
     first = text.splitlines()[0] if text else ""
+    _refuse_distrokid_statement(first)
     delimiter = _delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     book = RowBook()
@@ -272,6 +285,17 @@ def parse_sales_report(
         raise FileRejected(f"line {reader.line_num} cannot be read as CSV: {error}") from None
     book.check_share(max_rejected_fraction)
     return _parsed(scan, delimiter, header, book, lines)
+
+
+def _refuse_distrokid_statement(header_line: str) -> None:
+    """A DistroKid statement forced in as TooLost would book its revenue to the wrong
+    distributor: its header carries every required meaning, so it is refused by layout."""
+    match = match_distrokid_header(header_line)
+    if match is not None:
+        raise FileRejected(
+            f"header is a DistroKid bank statement ({match.schema.schema_id}), "
+            "not a TooLost sales report; pass --source distrokid"
+        )
 
 
 class _CsvReader(Protocol):

@@ -136,29 +136,59 @@ def test_parse_insights_at_ad_grain_in_idr_warns_no_fx_rate() -> None:
 
 
 def test_parse_insights_rejects_bad_rows_by_field(write_file: WriteFile) -> None:
-    # given 40 good rows and two bad ones: a spend that is not a number, no currency
+    # given 40 good rows and two bad ones: a spend that is not a number, no date_start
     good = [
         insight_row(day="2025-05-20", campaign_id=f"1202155512345670{n:02}", campaign_name="C",
                     spend="1.00")
         for n in range(40)
     ]  # fmt: skip
     bad_spend = insight_row(day="2025-05-20", campaign_id="1", campaign_name="C", spend="1,00")
-    no_currency = insight_row(day="2025-05-20", campaign_id="2", campaign_name="C", spend="1")
-    del no_currency["account_currency"]
-    path = write_file(api_page_bytes([*good, bad_spend, no_currency, "not an object"]), "p.json")
+    no_campaign = insight_row(day="2025-05-20", campaign_id="2", campaign_name="C", spend="1")
+    del no_campaign["date_start"]
+    path = write_file(api_page_bytes([*good, bad_spend, no_campaign, "not an object"]), "p.json")
 
     # when it is parsed (3 of 43 would be too many: the last is left out below)
     with pytest.raises(FileRejected):
         parse_path(path)
-    path = write_file(api_page_bytes([*good, bad_spend, no_currency]), "p.json")
+    path = write_file(api_page_bytes([*good, bad_spend, no_campaign]), "p.json")
     parsed = parse_path(path)
 
     # then each bad row is rejected naming its field, and the rows balance
     assert [(e.row, e.column, e.code, e.message) for e in parsed.rejections] == [
         (41, "spend", "invalid_number", "spend '1,00' is not a number"),
-        (42, "account_currency", "missing_value", "account_currency is missing"),
+        (42, "date_start", "missing_value", "date_start is missing"),
     ]
     assert parsed.rows_in == parsed.rows_out + len(parsed.rejections) == 42
+
+
+def test_parse_insights_without_account_currency_keeps_rows_for_review(
+    write_file: WriteFile,
+) -> None:
+    # given a hand-made page whose rows name no account_currency (SPEC 2.5 never requires it)
+    rows = [
+        insight_row(day=day, campaign_id="120210000000000001", campaign_name="THE SCALE",
+                    spend=spend)
+        for day, spend in (("2025-07-04", "3.41"), ("2025-07-05", "2.59"))
+    ]  # fmt: skip
+    for row in rows:
+        del row["account_currency"]
+    path = write_file(api_page_bytes(rows), "p.json")
+
+    # when it is parsed
+    parsed = parse_path(path)
+
+    # then no row is rejected: spend is read as USD (6.00 in all), the currency stays unknown
+    assert parsed.rejections == []
+    assert parsed.rows_in == parsed.rows_out == 2
+    daily = parsed.tables["meta_ads_daily"].to_pylist()
+    assert [(r["date"], r["spend"], r["spend_usd"], r["currency"]) for r in daily] == [
+        (date(2025, 7, 4), Decimal("3.41"), Decimal("3.41"), None),
+        (date(2025, 7, 5), Decimal("2.59"), Decimal("2.59"), None),
+    ]
+    assert parsed.warnings == [
+        "row 1: account_currency missing; spend read as USD",
+        "row 2: account_currency missing; spend read as USD",
+    ]
 
 
 def test_parse_insights_discards_an_id_in_scientific_notation(write_file: WriteFile) -> None:

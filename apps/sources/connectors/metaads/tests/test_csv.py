@@ -297,6 +297,34 @@ def test_parse_export_accepts_a_control_total_within_a_cent(write_file: WriteFil
     ]
 
 
+def test_parse_export_reads_amounts_written_with_a_currency_sign(write_file: WriteFile) -> None:
+    # given a hand-made export whose amounts carry the sign: summary $15.00 over $10.00 + $5.00,
+    # and an Excel re-save with `;` and euro amounts written `1.234,50 \u20ac`
+    usd = [
+        ["2022-07-12", "2025-08-12", "", "$15.00"],
+        ["2022-07-12", "2025-08-12", "A", "$10.00"],
+        ["2022-07-12", "2025-08-12", "B", "US$5.00"],
+    ]
+    eur_header = ("Reporting starts", "Reporting ends", "Campaign name", "Amount spent (EUR)")
+    eur = [
+        ["2025-06-01", "2025-06-30", "", "1.234,50 \u20ac"],
+        ["2025-06-01", "2025-06-30", "C", "1.234,50 \u20ac"],
+    ]
+
+    # when they are parsed
+    parsed_usd = parse_path(write_file(csv_bytes(SHORT_HEADER, usd), "usd.csv"))
+    parsed_eur = parse_path(write_file(csv_bytes(eur_header, eur, delimiter=";"), "eur.csv"))
+
+    # then the sign is dropped, the control total matches and the amounts are exact
+    assert columns(parsed_usd.tables["meta_ads_periods"], "campaign_name", "spend_usd") == [
+        ("A", Decimal("10.00")),
+        ("B", Decimal("5.00")),
+    ]
+    assert columns(parsed_eur.tables["meta_ads_periods"], "campaign_name", "spend") == [
+        ("C", Decimal("1234.50")),
+    ]
+
+
 def test_parse_export_without_a_summary_row_loads_and_says_it_was_not_checked(
     write_file: WriteFile,
 ) -> None:

@@ -245,3 +245,44 @@ def test_ingest_path_refuses_json_that_is_nobody_s_and_says_why_when_forced(
         "JSON is not a TooLost analytics response: expected the keys streams + discovery "
         "(Spotify) or totalStreams + streamTotal (Apple Music); keys found: 'rows', 'total'"
     )
+
+
+def test_ingest_path_names_the_missing_column_of_a_report_without_source(
+    write_file: WriteFile,
+) -> None:
+    # given a sales report whose Quantity column was dropped, ingested without --source
+    content = (
+        "Sale Date,Accounting Date,Reporting Date,Store,Artist,Title,Net Revenue,Split ID\n"
+        "2025-04-10,2025-05-31,2025-06-15,Spotify,ZONE A0,The Scale,2.25,sp-1\n"
+    )
+    outcome = ingest_path(path=write_file("@06-2025-506.csv", content.encode()))
+
+    # then it is quarantined as TooLost's, the reason naming the missing column (SPEC 3.3)
+    assert (outcome.result, outcome.source) == ("rejected", "toolost")
+    assert outcome.reason.startswith(
+        "header is not a TooLost sales report; missing: quantity; headers found: 'Sale Date', "
+        "'Accounting Date', 'Reporting Date', 'Store', 'Artist', 'Title', 'Net Revenue', "
+        "'Split ID'; required: reporting date ("
+    )
+    assert LakeFile.objects.get(pk=outcome.lake_file_id).status == FileStatus.QUARANTINED
+    assert not StatementLine.objects.exists()
+
+
+def test_ingest_path_refuses_a_distrokid_statement_forced_as_toolost(write_file: WriteFile) -> None:
+    # given a legacy DistroKid statement (TAB, CR-only) ingested with --source toolost
+    header = (
+        "Reporting Date\tSale Month\tStore\tArtist\tTitle\tISRC\tUPC\tQuantity\t"
+        "Team Percentage\tSong/Album\tCountry of Sale\tSongwriter Royalties Withheld\t"
+        "Earnings (USD)"
+    )
+    line = "2025-03-15\t2025-01\tSpotify\tZone A0\tCafe\t\t\t120\t100\tSong\tUS\t0\t0.42000000"
+    path = write_file("DistroKid_1001.tsv", f"{header}\r{line}\r".encode())
+    outcome = ingest_path(path=path, source_id="toolost")
+
+    # then nothing is booked as TooLost revenue and the reason names the real layout
+    assert (outcome.result, outcome.reason) == (
+        "rejected",
+        "header is a DistroKid bank statement (dk_legacy_13), not a TooLost sales report; "
+        "pass --source distrokid",
+    )
+    assert not StatementLine.objects.exists()

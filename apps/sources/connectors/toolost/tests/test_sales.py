@@ -265,6 +265,38 @@ def test_sniff_sales_header_needs_a_toolost_only_column_and_is_never_a_distrokid
     assert not sniff_sales_header("")
 
 
+def test_sniff_sales_header_claims_a_report_one_required_column_short() -> None:
+    # given the report header with Quantity dropped: two TooLost-only meanings remain
+    short = "Sale Date,Accounting Date,Reporting Date,Store,Artist,Title,Net Revenue,Split ID"
+    # then it is still TooLost's, so the parser can name the missing column
+    assert sniff_sales_header(short)
+    # but one TooLost-only meaning (a currency) is not enough when a meaning is missing
+    assert not sniff_sales_header("Reporting Date,Sale Month,Store,Title,Earnings,Currency")
+    # and two missing meanings are never claimed
+    assert not sniff_sales_header("Reporting Date,Store,Title,Split ID,Accounting Date")
+
+
+def test_parse_sales_report_takes_a_trailing_comma_for_no_new_column(
+    write_file: WriteFile,
+) -> None:
+    # given a report whose header and line both end with a comma
+    content = (
+        "Sale Date,Accounting Date,Reporting Date,Store,Artist,Title,Quantity,Net Revenue,\n"
+        "2025-04-10,2025-05-31,2025-06-15,Spotify,ZONE A0,The Scale,7,-0.07,\n"
+    )
+    parsed = parse_sales_report(write_file("report.csv", content.encode()))
+
+    # then the empty last cell is no schema change and the line loads whole
+    assert parsed.warnings == []
+    row = parsed.tables["statement_lines"].to_pylist()[0]
+    assert (row["title"], row["quantity"], row["earnings_usd"], row["line_number"]) == (
+        "The Scale",
+        7,
+        Decimal("-0.07"),
+        2,
+    )
+
+
 def test_parse_sales_report_reads_a_header_that_sniffing_would_not_claim(
     write_file: WriteFile,
 ) -> None:
