@@ -875,16 +875,18 @@ class AdDay:
 
 
 def finest_grain_days(groups: Iterable[AdGroup]) -> dict[tuple[int, date], AdDay]:
-    """One (campaign, date): spend, impressions and clicks of its finest grain; reach of its
-    coarsest grain (the widest unique count there is for the day; never summed)."""
+    """One (campaign, date): spend, impressions and clicks of its finest grain; reach of the
+    coarsest grain that has one (the widest unique count there is for the day; never summed).
+    A grain without reach (an export with no Reach column) must not hide a finer grain's."""
     by_day: dict[tuple[int, date], list[AdGroup]] = defaultdict(list)
     for group in groups:
         by_day[(group.campaign_id, group.date)].append(group)
     days: dict[tuple[int, date], AdDay] = {}
     for key, grains in by_day.items():
         ranked = sorted(grains, key=lambda g: GRAIN_RANK.get(g.grain, -1))
-        finest, coarsest = ranked[-1], ranked[0]
-        days[key] = AdDay(finest.spend_usd, finest.impressions, finest.clicks, coarsest.max_reach)
+        finest = ranked[-1]
+        reach = next((g.max_reach for g in ranked if g.max_reach is not None), None)
+        days[key] = AdDay(finest.spend_usd, finest.impressions, finest.clicks, reach)
     return days
 
 

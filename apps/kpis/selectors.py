@@ -33,6 +33,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -54,6 +55,7 @@ from apps.warehouse.models import (
     DailyStream,
     Distributor,
     EmailCampaign,
+    FollowerSnapshot,
     LinkAnalyticsDaily,
     ListMonthly,
     ListSnapshot,
@@ -1525,17 +1527,50 @@ def _social_totals(platform: str, filters: RevenueFilters) -> dict[str, dict[str
             subscribers_lost=Sum("subscribers_lost"),
         )
     }
-    # The follower count is a running total: the latest known, even from before `start`.
-    latest_rows = _social_rows(platform, dataclasses.replace(filters, start_date=None)).filter(
-        account__in=list(sums), followers_total__isnull=False
-    )
-    newest = latest_rows.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
-    followers = dict(
-        latest_rows.filter(date=Subquery(newest)).values_list("account", "followers_total")
-    )
+    followers = _latest_followers(platform, filters, list(sums))
     for account, group in sums.items():
         group["followers"] = followers.get(account)
     return sums
+
+
+def _latest_followers(
+    platform: str, filters: RevenueFilters, accounts: list[str]
+) -> dict[str, int]:
+    """Per account, the newest follower count known up to `end` (even from before `start`: it
+    is a running total), from a daily row's total or a follower snapshot (Studio Followers
+    export, profile snapshot). On the same day the snapshot wins, as in
+    `apps.warehouse.selectors.latest_followers_by_account`. One query: the newest of each
+    kind per account, united."""
+    days = _social_rows(platform, dataclasses.replace(filters, start_date=None)).filter(
+        account__in=accounts, followers_total__isnull=False
+    )
+    newest_day = days.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
+    snapshots = FollowerSnapshot.objects.filter(
+        platform=platform, account__in=accounts, followers__isnull=False
+    ).order_by()
+    if filters.end_date is not None:
+        snapshots = snapshots.filter(captured_on__lte=filters.end_date)
+    newest_snapshot = (
+        snapshots.filter(account=OuterRef("account"))
+        .order_by("-captured_on")
+        .values("captured_on")[:1]
+    )
+    candidates = (
+        days.filter(date=Subquery(newest_day))
+        .annotate(rank=Value(0))
+        .values_list("account", "date", "followers_total", "rank")
+        .union(
+            snapshots.filter(captured_on=Subquery(newest_snapshot))
+            .annotate(rank=Value(1))
+            .values_list("account", "captured_on", "followers", "rank"),
+            all=True,
+        )
+    )
+    latest: dict[str, tuple[date, int, int]] = {}
+    for account, day, count, rank in candidates:
+        if account not in latest or (day, rank) > latest[account][:2]:
+            latest[account] = (day, rank, count)
+    return {account: count for account, (_, _, count) in latest.items()}
 
 
 def _count(value: int | None) -> int:

@@ -22,9 +22,11 @@ from apps.warehouse.models import (
     AdPerformanceDaily,
     Campaign,
     EmailCampaign,
+    FollowerSnapshot,
     ListMonthly,
     ListSnapshot,
     Release,
+    SocialDaily,
     SongStreamDaily,
     Submission,
     Track,
@@ -535,6 +537,44 @@ def test_marketing_campaign_api_reach_for_a_month_and_for_other_ranges(
     assert nothing == {"results": [], "as_of": AS_OF}
 
 
+def test_marketing_campaign_api_daily_reach_skips_a_grain_without_reach(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    # given campaign 111 on 07-04..05: API ad-set rows A1 reach 800 / 600 (plus A2 300 on
+    # 07-04) and campaign rows from an export without a Reach column (reach null)
+    broad = Campaign.objects.get(external_id="111")
+    for day, grain, adset, spend, reach in [
+        (date(2025, 7, 4), "campaign", "", "3.00", None),
+        (date(2025, 7, 4), "adset", "A1", "2.00", 800),
+        (date(2025, 7, 4), "adset", "A2", "1.00", 300),
+        (date(2025, 7, 5), "campaign", "", "1.50", None),
+        (date(2025, 7, 5), "adset", "A1", "1.50", 600),
+    ]:
+        AdPerformanceDaily.objects.create(
+            date=day,
+            campaign=broad,
+            grain=grain,
+            adset_id=adset,
+            spend_usd=Decimal(spend),
+            impressions=100,
+            reach=reach,
+        )
+    both = _get(
+        alice_client, "/api/marketing/campaigns", {"start": "2025-07-04", "end": "2025-07-05"}
+    )
+    july_5 = _get(
+        alice_client, "/api/marketing/campaigns", {"start": "2025-07-05", "end": "2025-07-05"}
+    )
+
+    # the largest daily reach of the ad-set grain (800 on 07-04), never 800 + 300 nor null;
+    # spend and impressions still at the finest grain: 2.00 + 1.00 + 1.50, 3 x 100
+    assert [
+        (r["external_id"], r["spend_usd"], r["impressions"], r["reach"], r["reach_basis"])
+        for r in both["results"]
+    ] == [("111", "4.50", 300, 800, "max_daily")]
+    assert [(r["reach"], r["reach_basis"]) for r in july_5["results"]] == [(600, "max_daily")]
+
+
 def test_marketing_artist_api_returns_roas(alice_client: Any, warehouse: dict[str, object]) -> None:
     body = _get(alice_client, "/api/marketing/artists")
     june = _get(alice_client, "/api/marketing/artists", {"start": "2025-06-01"})
@@ -858,6 +898,52 @@ def test_audience_tiktok_api_sums_and_takes_the_latest_followers(
             "shares": 0,
             "engagement_rate": 0.0,
         }
+    ]
+
+
+def test_audience_tiktok_api_takes_followers_from_snapshots(
+    alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
+) -> None:
+    # given a Studio-only July for zonea0 (daily rows without a followers total) and follower
+    # snapshots on 07-05 (1500), 07-09 (1600) and 07-12 (1700, after the range); a snapshot on
+    # 06-03 (5150) the same day as the daily total 5100; pig1987 only a snapshot (77) on 06-01
+    for day in (date(2025, 7, 7), date(2025, 7, 8), date(2025, 7, 9)):
+        SocialDaily.objects.create(platform="tiktok", account="zonea0", date=day, views=100)
+    for account, day, followers in [
+        ("zonea0", date(2025, 6, 3), 5150),
+        ("zonea0", date(2025, 7, 5), 1500),
+        ("zonea0", date(2025, 7, 9), 1600),
+        ("zonea0", date(2025, 7, 12), 1700),
+        ("zonea0", date(2025, 7, 10), None),
+        ("pig1987", date(2025, 6, 1), 77),
+    ]:
+        FollowerSnapshot.objects.create(
+            platform="tiktok", account=account, captured_on=day, followers=followers
+        )
+    # 2 auth + 1 snapshot + 3 (account artists, sums, latest followers: days and snapshots
+    # united in one query)
+    with django_assert_num_queries(6):
+        july = _get(
+            alice_client, "/api/audience/tiktok", {"start": "2025-07-07", "end": "2025-07-09"}
+        )
+    until_july_8 = _get(
+        alice_client, "/api/audience/tiktok", {"start": "2025-07-07", "end": "2025-07-08"}
+    )
+    june_3 = _get(alice_client, "/api/audience/tiktok", {"end": "2025-06-03"})
+    june_2 = _get(alice_client, "/api/audience/tiktok", {"end": "2025-06-02"})
+
+    assert [(r["account"], r["video_views"], r["followers"]) for r in july["results"]] == [
+        ("zonea0", 300, 1600)
+    ]
+    assert [r["followers"] for r in until_july_8["results"]] == [1500]
+    # the snapshot wins over the daily total of the same day; before it, the daily total
+    assert [(r["account"], r["followers"]) for r in june_3["results"]] == [
+        ("pig1987", 77),
+        ("zonea0", 5150),
+    ]
+    assert [(r["account"], r["followers"]) for r in june_2["results"]] == [
+        ("pig1987", 77),
+        ("zonea0", 5000),
     ]
 
 

@@ -449,3 +449,28 @@ def test_track_month_revenue_without_a_basis_is_zero_and_provisional() -> None:
         Decimal(0),
         False,
     )
+
+
+def test_finest_grain_days_take_reach_from_the_coarsest_grain_that_has_one() -> None:
+    def group(day: int, grain: str, spend: str, reach: int | None) -> calculations.AdGroup:
+        return calculations.AdGroup(1, date(2025, 7, day), grain, Decimal(spend), 10, 1, reach)
+
+    days = calculations.finest_grain_days(
+        [
+            # 07-04: campaign grain without reach (export with no Reach column), ad sets 800
+            group(4, "campaign", "3.00", None),
+            group(4, "adset", "3.00", 800),
+            # 07-05: campaign 900 beats the ad set's 850 (widest unique count)
+            group(5, "campaign", "2.00", 900),
+            group(5, "adset", "2.00", 850),
+            # 07-06: no grain has reach
+            group(6, "campaign", "1.00", None),
+            group(6, "ad", "1.00", None),
+        ]
+    )
+
+    assert {day.day: (d.spend_usd, d.reach) for (_, day), d in days.items()} == {
+        4: (Decimal("3.00"), 800),
+        5: (Decimal("2.00"), 900),
+        6: (Decimal("1.00"), None),
+    }
