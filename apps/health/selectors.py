@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.apps import apps as django_apps
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Exists, Max, Model, OuterRef, QuerySet
 
 from apps.health.cadence import (
     DEFAULT_PRIORITIES,
@@ -54,6 +54,23 @@ def _model(label: str) -> type[Model]:
 
 def lake_files() -> QuerySet[Any]:
     return _model("lake.LakeFile").objects.all()
+
+
+def possibly_cached_files() -> list[Any]:
+    """Captures flagged `possibly_cached` (SPEC 2.2) that are still the newest of their source,
+    kind and account: a later, different capture clears the doubt."""
+    newer = (
+        lake_files()
+        .filter(
+            source=OuterRef("source"),
+            kind=OuterRef("kind"),
+            account=OuterRef("account"),
+            pk__gt=OuterRef("pk"),
+        )
+        .exclude(status="duplicate")
+    )
+    flagged = lake_files().filter(possibly_cached_at__isnull=False).exclude(Exists(newer))
+    return list(flagged.order_by("source", "kind", "account"))
 
 
 def credentials() -> QuerySet[Any]:

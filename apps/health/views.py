@@ -19,7 +19,7 @@ from apps.health.errors import BedrotError
 from apps.health.models import RemediationAction, RunStatus, SourcePause
 from apps.health.ops import source_pause, source_resume, source_schedule_list, task_run_retry
 from apps.health.scoring import overall_status
-from apps.health.selectors import RunFilter, task_run_list
+from apps.health.selectors import RunFilter, possibly_cached_files, task_run_list
 from apps.health.services import health_evaluate
 
 OPERATORS_GROUP = "operators"
@@ -88,6 +88,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "pauses": SourcePause.objects.filter(resumed_at__isnull=True),
         "schedules": _schedules(),
         "actions": RemediationAction.objects.all()[:20],
+        "possibly_cached": possibly_cached_files(),
         "is_operator": is_operator(request.user),
     }
 

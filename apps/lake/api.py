@@ -43,8 +43,9 @@ class LakeFileOutputSerializer(serializers.ModelSerializer):  # type: ignore[typ
 
 class LakeFileListItemSerializer(LakeFileOutputSerializer):
     """The contract's fields plus (additive) how the file came, its kind, the parser version,
-    its schema drift (new, missing, renamed or emptied columns vs the previous file) and, for a
-    quarantined file, whether staff dismissed it. `status` keeps the contract's values."""
+    its schema drift (new columns against the parser's declared set, columns left empty vs the
+    previous file), for a quarantined file whether staff dismissed it, and when identical bytes
+    suggested a cached capture (SPEC 2.2). `status` keeps the contract's values."""
 
     schema_drift = serializers.SerializerMethodField()
     is_dismissed = serializers.BooleanField(read_only=True)
@@ -62,6 +63,7 @@ class LakeFileListItemSerializer(LakeFileOutputSerializer):
             "is_dismissed",
             "dismissed_at",
             "dismissal_note",
+            "possibly_cached_at",
         ]
 
 

@@ -1,9 +1,12 @@
-"""Schema drift: a file's columns compared with the previous file of the same source and kind.
+"""Schema drift (SPEC 3.3): a file's columns measured against the header set its parser declares.
 
-Parsers absorb the known variants (aliases, localised labels) and quarantine a file missing a
-required column. What remains is reported here so it is never silent: a header that gained,
-lost or renamed columns, and a typed column that the previous file filled but this one leaves
-entirely empty (the way a renamed optional column turns into nulls).
+Parsers absorb the known variants through their alias tables (localised labels, trailing
+spaces, NBSP, Title case) and quarantine a file missing a required column. A parser that
+declares its set reports the header cells outside it (`ParsedFile.unknown_columns`): those are
+the new columns, and an alias variant is never drift. For a parser that declares no set the
+raw header is compared with the previous file of the same source and kind. Either way a typed
+column that the previous file filled but this one leaves entirely empty is reported too (the
+way a renamed optional column turns into nulls); a file with no data rows empties nothing.
 """
 
 from __future__ import annotations
@@ -64,14 +67,16 @@ def header_fingerprint(columns: list[str]) -> str:
 
 
 def populated_columns(tables: dict[str, pa.Table]) -> dict[str, list[str]]:
-    """Per dataset, the typed columns holding at least one value in this file."""
+    """Per dataset holding rows, the typed columns with at least one value in this file. A
+    dataset without rows (a header-only statement) says nothing about which columns it fills."""
     return {
         name: sorted(
             column
             for column in table.column_names
-            if table.num_rows and table.column(column).null_count < table.num_rows
+            if table.column(column).null_count < table.num_rows
         )
         for name, table in tables.items()
+        if table.num_rows
     }
 
 
@@ -90,44 +95,53 @@ def _previous_file(lake_file: LakeFile) -> LakeFile | None:
     )
 
 
-def _renames(before: list[str], after: list[str], missing: list[str], new: list[str]) -> list:
-    """A missing column whose position now holds a new column was most likely renamed."""
-    renamed = []
-    for position, old_name in enumerate(before):
-        if old_name in missing and position < len(after) and after[position] in new:
-            renamed.append({"from": old_name, "to": after[position]})
-    return renamed
+def _declared_drift(unknown_columns: list[str]) -> dict[str, list]:
+    """Drift against the parser's declared header set: only the cells it did not recognise."""
+    new = list(dict.fromkeys(_normalised(name) for name in unknown_columns if name.strip()))
+    return {"new_columns": new[:MAX_REPORTED_COLUMNS], "missing_columns": []}
+
+
+def _header_drift(before: list[str], after: list[str]) -> dict[str, list]:
+    """Raw header against the previous file's, for a parser that declares no header set."""
+    if not before or not after:
+        return {"new_columns": [], "missing_columns": []}
+    before_keys = {name.casefold() for name in before}
+    after_keys = {name.casefold() for name in after}
+    return {
+        "new_columns": [name for name in after if name.casefold() not in before_keys],
+        "missing_columns": [name for name in before if name.casefold() not in after_keys],
+    }
+
+
+def _emptied(populated: dict[str, list[str]], before_populated: dict) -> list[str]:
+    return [
+        f"{dataset}.{column}"
+        for dataset, names in populated.items()
+        for column in before_populated.get(dataset, [])
+        if column not in names
+    ]
 
 
 def drift_report(
-    *, lake_file: LakeFile, columns: list[str], populated: dict[str, list[str]]
+    *,
+    lake_file: LakeFile,
+    columns: list[str],
+    populated: dict[str, list[str]],
+    unknown_columns: list[str] | None = None,
 ) -> dict[str, object]:
-    """The drift record stored on the lineage row (always holds this file's own columns)."""
+    """The drift record stored on the lineage row (always holds this file's own columns).
+    `unknown_columns` is what the parser did not recognise, None when it declares no set."""
     report: dict[str, object] = {"columns": columns, "populated": populated}
+    if unknown_columns is not None:
+        # Measured against the parser's set, so even the first file of its kind can drift.
+        report.update(_declared_drift(unknown_columns))
     previous = _previous_file(lake_file)
     if previous is None:
         return report
     report["compared_with"] = previous.pk
-    before = list(previous.schema_drift.get("columns") or [])
-    if before and columns:
-        before_keys = {name.casefold() for name in before}
-        after_keys = {name.casefold() for name in columns}
-        new = [name for name in columns if name.casefold() not in before_keys]
-        missing = [name for name in before if name.casefold() not in after_keys]
-        renamed = _renames(before, columns, missing, new)
-        moved_from = {item["from"] for item in renamed}
-        moved_to = {item["to"] for item in renamed}
-        report["new_columns"] = [name for name in new if name not in moved_to]
-        report["missing_columns"] = [name for name in missing if name not in moved_from]
-        report["renamed_columns"] = renamed
-    before_populated = previous.schema_drift.get("populated") or {}
-    emptied = [
-        f"{dataset}.{column}"
-        for dataset, names in populated.items()
-        for column in before_populated.get(dataset, [])
-        if column not in names and dataset in before_populated
-    ]
-    report["emptied_columns"] = emptied
+    if unknown_columns is None:
+        report.update(_header_drift(list(previous.schema_drift.get("columns") or []), columns))
+    report["emptied_columns"] = _emptied(populated, previous.schema_drift.get("populated") or {})
     return report
 
 
@@ -138,6 +152,7 @@ def drift_summary(report: dict[str, object]) -> str:
         names = report.get(key) or []
         if names:
             parts.append(f"{label}: {', '.join(map(str, names))}")
+    # Only reports stored before drift followed the declared header set carry renames.
     renamed = report.get("renamed_columns") or []
     if renamed:
         pairs = ", ".join(f"{item['from']} -> {item['to']}" for item in renamed)  # type: ignore[index]
@@ -147,4 +162,6 @@ def drift_summary(report: dict[str, object]) -> str:
         parts.append(f"now empty: {', '.join(map(str, emptied))}")
     if not parts:
         return ""
-    return f"schema drift vs file {report.get('compared_with')}: " + "; ".join(parts)
+    compared_with = report.get("compared_with")
+    against = f" vs file {compared_with}" if compared_with else ""
+    return f"schema drift{against}: " + "; ".join(parts)

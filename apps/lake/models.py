@@ -77,8 +77,11 @@ class LakeFile(models.Model):
     error = models.TextField(blank=True)
     warnings = models.JSONField(default=list, blank=True)
     header_fingerprint = models.CharField(max_length=64, blank=True)
-    # Columns new, missing or renamed against the previous file of the same source and kind.
+    # This file's columns and its drift against the header set its parser declares (SPEC 3.3).
     schema_drift = models.JSONField(default=dict, blank=True)
+    # When the same bytes came again more than a day after this capture while it was still the
+    # newest of its kind: the site may be serving a cached answer (TooLost analytics, SPEC 2.2).
+    possibly_cached_at = models.DateTimeField(null=True, blank=True)
     # One entry per replay: when, parser versions, and added/changed/removed keys per dataset.
     replays = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)

@@ -44,6 +44,7 @@ from apps.lake.storage import lake_storage
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
 from apps.sources.connectors.filetype import extension_mismatch
 from apps.sources.connectors.registry import CONNECTORS, connector_for, detect_source
+from apps.sources.connectors.toolost.sniff import ANALYTICS_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ COPY_CHUNK_BYTES = 1024 * 1024
 FILE_CLAIM_S = 900
 MAX_NAME_CHARS = 255
 UNRECOGNISED = "_unrecognised"
+# Captures whose site may serve yesterday's answer again (SPEC 2.2).
+POSSIBLY_CACHED_KINDS = frozenset(("toolost", kind) for kind in ANALYTICS_KINDS)
+POSSIBLY_CACHED_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ def lake_file_register(
             sha256, source=source, kind=kind, identity=identity, account=account
         )
         if earlier is not None and earlier.status != FileStatus.QUARANTINED:
+            _flag_possibly_cached(earlier)
             return Registration(earlier, is_duplicate=True)
         if earlier is not None:
             return Registration(
@@ -215,6 +220,25 @@ def lake_file_register(
         )
     logger.info("lake_file_registered file_id=%s source=%s size=%s", lake_file.pk, source, size)
     return Registration(lake_file, is_duplicate=False)
+
+
+def _flag_possibly_cached(earlier: LakeFile) -> None:
+    """SPEC 2.2: a TooLost analytics capture identical to the previous one but more than a day
+    newer means the site may be answering from a cache. The bytes are still a duplicate (no new
+    row); the newest capture of its kind records when that was seen, for the health page."""
+    if (earlier.source, earlier.kind) not in POSSIBLY_CACHED_KINDS:
+        return
+    now = timezone.now()
+    if now - earlier.created_at <= POSSIBLY_CACHED_AFTER:
+        return
+    newer = LakeFile.objects.filter(
+        source=earlier.source, kind=earlier.kind, account=earlier.account, pk__gt=earlier.pk
+    ).exclude(status=FileStatus.DUPLICATE)
+    if newer.exists():
+        return  # identical to an older capture, not to the previous one
+    LakeFile.objects.filter(pk=earlier.pk).update(possibly_cached_at=now)
+    earlier.possibly_cached_at = now
+    logger.warning("lake_file_possibly_cached file_id=%s kind=%s", earlier.pk, earlier.kind)
 
 
 def _requeue_quarantined(
@@ -391,7 +415,10 @@ def _write_staging(staging_key: str, tables: dict[str, pa.Table]) -> None:
 def _drift(lake_file: LakeFile, parsed: ParsedFile, header: list[str]) -> tuple[dict, list[str]]:
     """The drift record and the warnings list with the drift summary added when it drifted."""
     report = drift_report(
-        lake_file=lake_file, columns=header, populated=populated_columns(parsed.tables)
+        lake_file=lake_file,
+        columns=header,
+        populated=populated_columns(parsed.tables),
+        unknown_columns=parsed.unknown_columns,
     )
     summary = drift_summary(report)
     warnings = list(parsed.warnings)

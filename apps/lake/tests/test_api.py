@@ -48,6 +48,7 @@ def test_lake_file_list_api_projects_the_lineage_without_server_paths(alice_clie
         "is_dismissed": False,
         "dismissed_at": None,
         "dismissal_note": "",
+        "possibly_cached_at": None,
     }
     assert "/" not in str(body).replace("https://", "")  # no server path is exposed
 

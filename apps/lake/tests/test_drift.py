@@ -1,4 +1,4 @@
-"""Schema drift against the previous file of the same source and kind: reported, never silent."""
+"""Schema drift against the header set the parser declares (SPEC 3.3): reported, never silent."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_first_file_of_a_kind_records_its_columns_without_drift(tmp_path: Path) 
     assert len(lake_file.header_fingerprint) == 64
 
 
-def test_a_renamed_optional_column_is_reported_instead_of_silent_nulls(
+def test_a_renamed_optional_column_is_reported_as_new_instead_of_silent_nulls(
     tmp_path: Path, alice_client: Any
 ) -> None:
     # given a timeline with playlist adds and saves
@@ -59,15 +59,15 @@ def test_a_renamed_optional_column_is_reported_instead_of_silent_nulls(
     )
     second = _ingest(tmp_path, renamed, "b")
 
-    # then the file loads, and the rename and the column left empty are on its lineage row
+    # then the file loads, and the unknown column and the one left empty are on its lineage row
     assert second.status == FileStatus.LOADED
     drift = second.schema_drift
     assert drift["compared_with"] == first.pk
-    assert drift["renamed_columns"] == [{"from": "saves", "to": "library saves"}]
-    assert (drift["new_columns"], drift["missing_columns"]) == ([], [])
+    assert (drift["new_columns"], drift["missing_columns"]) == (["library saves"], [])
+    assert "renamed_columns" not in drift
     assert drift["emptied_columns"] == ["spotify_audience_daily.saves"]
     expected = (
-        f"schema drift vs file {first.pk}: renamed: saves -> library saves; "
+        f"schema drift vs file {first.pk}: new: library saves; "
         "now empty: spotify_audience_daily.saves"
     )
     assert expected in second.warnings
@@ -79,7 +79,9 @@ def test_a_renamed_optional_column_is_reported_instead_of_silent_nulls(
     }
 
 
-def test_columns_dropped_by_the_export_are_listed_as_missing(tmp_path: Path) -> None:
+def test_optional_columns_dropped_by_the_export_are_not_drift_but_their_nulls_are_listed(
+    tmp_path: Path,
+) -> None:
     # given a timeline with playlist adds and saves, then one without both
     first = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
     second = _ingest(
@@ -88,13 +90,43 @@ def test_columns_dropped_by_the_export_are_listed_as_missing(tmp_path: Path) -> 
         "b",
     )
 
-    # then both are reported missing and their curated columns as emptied
+    # then they are declared optional columns, so not missing; their curated columns emptied
     assert second.schema_drift["compared_with"] == first.pk
-    assert second.schema_drift["missing_columns"] == ["playlist adds", "saves"]
+    assert second.schema_drift["new_columns"] == []
+    assert second.schema_drift["missing_columns"] == []
     assert second.schema_drift["emptied_columns"] == [
         "spotify_audience_daily.playlist_adds",
         "spotify_audience_daily.saves",
     ]
+
+
+# Date, Auditeurs, Ecoutes, Abonnes, Ajouts a des playlists, Enregistrements (accented).
+FRENCH_HEADER = (
+    "Date,Auditeurs,\u00c9coutes,Abonn\u00e9s,Ajouts \u00e0 des playlists,Enregistrements"
+)
+
+
+def test_a_localised_export_after_an_english_one_is_not_drift(tmp_path: Path) -> None:
+    # given an English timeline, then the same export with the UI set to French
+    _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+    french = audience_timeline_csv(first_day=date(2025, 1, 4), days=3).replace(
+        b"date,listeners,streams,followers,playlist adds,saves",
+        FRENCH_HEADER.encode(),
+        1,
+    )
+    second = _ingest(tmp_path, french, "b")
+
+    # then the alias table absorbs the labels: nothing drifted, nothing alerts (SPEC 3.3)
+    assert second.status == FileStatus.LOADED
+    drift = second.schema_drift
+    assert drift["columns"] == FRENCH_HEADER.split(",")
+    assert (drift["new_columns"], drift["missing_columns"], drift["emptied_columns"]) == (
+        [],
+        [],
+        [],
+    )
+    assert not [warning for warning in second.warnings if "schema drift" in warning]
+    assert _drift_alerts() == []
 
 
 def _drift_alerts() -> list[tuple[str, str, str, str]]:
@@ -105,37 +137,34 @@ def _drift_alerts() -> list[tuple[str, str, str, str]]:
     ]
 
 
-def test_a_renamed_column_is_recorded_on_the_lineage_but_raises_no_alert(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # given a timeline with playlist adds and saves, then one that renamed `saves`
-    _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
-    renamed = audience_timeline_csv(first_day=date(2025, 1, 4), days=3).replace(
-        b",saves\n", b",library saves\n", 1
+def test_declared_optional_columns_appearing_raise_no_alert(tmp_path: Path) -> None:
+    # given a timeline without playlist adds and saves, then one that has them
+    _ingest(
+        tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3, has_saves=False), "a"
     )
-    second = _ingest(tmp_path, renamed, "b")
+    second = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 4), days=3), "b")
 
-    # then the lineage says what drifted, and only new columns alert (SPEC 3.3)
-    assert second.schema_drift["renamed_columns"] == [{"from": "saves", "to": "library saves"}]
+    # then both are in the parser's declared set: no drift, no alert (SPEC 3.3)
+    assert second.schema_drift["new_columns"] == []
     assert _drift_alerts() == []
 
 
 def test_new_columns_raise_one_info_alert_even_when_replayed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given a timeline without playlist adds and saves, then one that has them
-    _ingest(
-        tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3, has_saves=False), "a"
-    )
-    second = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 4), days=3), "b")
+    # given a timeline, then one with two columns the parser does not know
+    _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+    second = _ingest(tmp_path, _with_new_columns(date(2025, 1, 4)), "b")
     expected = [
         (
             "data_quality",
             "info",
             f"schema_changed spotify/{second.kind}",
-            f"{TIMELINE_NAME} (spotify/{second.kind}): new columns playlist adds, saves",
+            f"{TIMELINE_NAME} (spotify/{second.kind}): new columns Shares, Reposts",
         )
     ]
+    assert second.schema_drift["new_columns"] == ["Shares", "Reposts"]
+    assert second.schema_drift["emptied_columns"] == []
     assert second.status == FileStatus.LOADED
     assert _drift_alerts() == expected
 
@@ -144,3 +173,39 @@ def test_new_columns_raise_one_info_alert_even_when_replayed(
     call_command("replay", "--file", str(second.pk), stdout=StringIO())
     assert LakeFile.objects.get(pk=second.pk).parser_version == "2"
     assert _drift_alerts() == expected
+
+
+def _with_new_columns(first_day: date) -> bytes:
+    """An audience timeline with two extra trailing columns the parser does not declare."""
+    lines = audience_timeline_csv(first_day=first_day, days=3).decode().splitlines()
+    widened = [lines[0] + ",Shares,Reposts"] + [line + ",1,2" for line in lines[1:]]
+    return ("\n".join(widened) + "\n").encode()
+
+
+def test_a_new_column_in_a_localised_export_is_still_reported(tmp_path: Path) -> None:
+    # given an English timeline, then a French one that also carries an unknown column
+    _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+    french = _with_new_columns(date(2025, 1, 4)).replace(
+        b"date,listeners,streams,followers,playlist adds,saves", FRENCH_HEADER.encode(), 1
+    )
+    second = _ingest(tmp_path, french, "b")
+
+    # then only the genuinely new columns are drift, not the French labels
+    assert second.status == FileStatus.LOADED
+    assert (second.schema_drift["new_columns"], second.schema_drift["missing_columns"]) == (
+        ["Shares", "Reposts"],
+        [],
+    )
+    assert f"schema drift vs file {second.schema_drift['compared_with']}: new: Shares, Reposts" in (
+        second.warnings
+    )
+
+
+def test_a_header_only_file_empties_nothing(tmp_path: Path) -> None:
+    # given a timeline with rows, then the same export with a header and no rows
+    _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")
+    second = _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 4), days=0), "b")
+
+    # then no column is reported `now empty`: a file without rows fills none
+    assert second.schema_drift["emptied_columns"] == []
+    assert not [warning for warning in second.warnings if "schema drift" in warning]

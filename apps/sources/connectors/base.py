@@ -54,6 +54,10 @@ class ParsedFile:
     account: str = ""
     # When the data was captured, from the file's own dates, for curated precedence.
     captured_at: datetime | None = None
+    # Header cells outside the header set the parser declares, after its alias table: what lake
+    # drift reports as new (SPEC 3.3). None: the parser declares no set, so drift compares the
+    # raw header with the previous file's instead.
+    unknown_columns: list[str] | None = None
 
     @property
     def rows_out(self) -> int:

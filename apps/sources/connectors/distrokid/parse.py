@@ -367,6 +367,7 @@ def _finish(
         delimiter=match.dialect.delimiter,
         line_ending=scan.line_ending,
         warnings=warnings,
+        unknown_columns=list(match.extra_columns),
     )
 
 

@@ -151,6 +151,7 @@ def parse_export(
         warnings=warnings,
         account=payload.account,
         captured_at=payload.captured_at,
+        unknown_columns=list(header.unknown),
     )
 
 

@@ -263,6 +263,7 @@ def _parsed(
         warnings=_warnings(text, header_index, context.match),
         account=context.account.slug,
         captured_at=payload.captured_at,
+        unknown_columns=list(context.match.extra_labels),
     )
 
 

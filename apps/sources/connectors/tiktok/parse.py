@@ -12,6 +12,7 @@ today.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from apps.sources.connectors.base import FileRejected, ParsedFile, Payload
@@ -131,7 +132,9 @@ def _parse_csv(payload: Payload, text: CsvText, max_rejected_fraction: float) ->
     warnings = schema_warnings(rows, layout.name) + _read_csv_rows(book, rows, context)
     kind = KIND_OF_LAYOUT[layout.name]
     text_facts = (text.encoding, ",", text.line_ending)
-    return _finish(kind, book, context, warnings, text_facts, max_rejected_fraction)
+    parsed = _finish(kind, book, context, warnings, text_facts, max_rejected_fraction)
+    # What lake drift reports as new (SPEC 3.3): headers outside the layout after its aliases.
+    return replace(parsed, unknown_columns=[header for _position, header in rows.match.unknown])
 
 
 def _read_csv_rows(book: RowBook, rows: TableRows, context: Context) -> list[str]:

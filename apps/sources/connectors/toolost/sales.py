@@ -553,6 +553,7 @@ def _parsed(
         delimiter=delimiter,
         line_ending=scan.line_ending,
         warnings=warnings,
+        unknown_columns=list(header.extras),
     )
 
 

@@ -149,6 +149,7 @@ def parse_studio_zip(
         warnings=warnings,
         account=channel,
         captured_at=payload.captured_at,
+        unknown_columns=list(table.header.unknown),
     )
 
 

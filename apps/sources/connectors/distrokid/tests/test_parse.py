@@ -322,6 +322,7 @@ def test_parse_statement_accepts_a_new_column_with_a_warning(
     # then the row loads and the lineage notes the schema change
     assert (parsed.schema_id, parsed.rows_out) == ("dk_current_15", 1)
     assert parsed.warnings == ["schema_changed schema=dk_current_15 new_columns='Payout Batch'"]
+    assert parsed.unknown_columns == ["Payout Batch"]
 
 
 def test_parse_statement_trims_values_and_keeps_twelve_decimals(

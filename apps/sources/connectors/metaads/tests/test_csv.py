@@ -123,6 +123,8 @@ def test_parse_export_reads_an_excel_resaved_french_file() -> None:
     # then the locale is understood and the total 1 234,56 matches 1 000,06 + 234,50
     assert (parsed.encoding, parsed.delimiter, parsed.line_ending) == ("cp1252", ";", "CRLF")
     assert parsed.schema_id == "meta_ads_manager_fr_campaign_window"
+    # and the French labels are all declared: nothing for lake drift to report (SPEC 3.3)
+    assert parsed.unknown_columns == []
     table = parsed.tables["meta_ads_periods"]
     assert columns(
         table,
@@ -220,6 +222,7 @@ def test_parse_export_absorbs_title_case_trailing_spaces_and_reports_new_columns
     # then nothing is drift but the new column, and ad sets are keyed by name within their
     # campaign (no id is known)
     assert parsed.warnings == ["new columns kept in raw only: 'Website Purchases'"]
+    assert parsed.unknown_columns == ["Website Purchases"]
     assert columns(
         parsed.tables["meta_ads_periods"],
         "grain",

@@ -99,6 +99,7 @@ def test_parse_audience_timeline_accepts_a_new_column_with_a_warning(tmp_path: P
     )
     parsed = parse_path(path)
     assert parsed.warnings == ["schema_changed kind=audience_timeline new_columns='Superfans'"]
+    assert parsed.unknown_columns == ["Superfans"]
     assert rows(parsed, "spotify_audience_daily") == [_day("2025-01-01", 1, 2, 3)]
 
 

@@ -72,6 +72,11 @@ def test_studio_overview_bom_trailing_space_nan_and_extras(
         "schema_changed kind=studio_overview new_columns='Phone number clicks',"
         "'Lead submissions','App download link clicks'"
     ]
+    assert parsed.unknown_columns == [
+        "Phone number clicks",
+        "Lead submissions",
+        "App download link clicks",
+    ]
 
 
 def test_studio_overview_without_optional_columns_notes_them(write_file: WriteFile) -> None:

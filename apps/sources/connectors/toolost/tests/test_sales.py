@@ -134,6 +134,8 @@ def test_parse_sales_report_reads_aliases_month_first_months_and_revenue_minus_f
         "schema_changed schema=tl_sales_provisional new_columns='label'",
         "earnings_computed as=revenue_minus_revenue_fee",
     ]
+    # and only the unknown column is drift; the aliases are not (SPEC 3.3)
+    assert parsed.unknown_columns == ["label"]
 
 
 def test_parse_sales_report_rejects_unknown_headers_listing_found_and_required(

@@ -137,6 +137,7 @@ def test_parse_studio_keeps_revenue_exact_and_notes_an_unknown_column(tmp_path: 
         ("dQ4wZ0neA0x", "NOCTURNES", 200, Decimal("0.934")),
     ]
     assert parsed.warnings == ["columns_ignored names='Mystery metric'"]
+    assert parsed.unknown_columns == ["Mystery metric"]
 
 
 def test_parse_studio_rejects_a_table_without_the_required_columns(tmp_path: Path) -> None:
