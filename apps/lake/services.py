@@ -44,7 +44,6 @@ from apps.lake.storage import lake_storage
 from apps.sources.connectors.base import SNIFF_HEAD_BYTES, FileRejected, ParsedFile, Payload
 from apps.sources.connectors.filetype import extension_mismatch
 from apps.sources.connectors.registry import CONNECTORS, connector_for, detect_source
-from apps.sources.connectors.toolost.sniff import ANALYTICS_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +52,6 @@ COPY_CHUNK_BYTES = 1024 * 1024
 FILE_CLAIM_S = 900
 MAX_NAME_CHARS = 255
 UNRECOGNISED = "_unrecognised"
-# Captures whose site may serve yesterday's answer again (SPEC 2.2).
-POSSIBLY_CACHED_KINDS = frozenset(("toolost", kind) for kind in ANALYTICS_KINDS)
 POSSIBLY_CACHED_AFTER = timedelta(days=1)
 
 
@@ -223,10 +220,12 @@ def lake_file_register(
 
 
 def _flag_possibly_cached(earlier: LakeFile) -> None:
-    """SPEC 2.2: a TooLost analytics capture identical to the previous one but more than a day
-    newer means the site may be answering from a cache. The bytes are still a duplicate (no new
-    row); the newest capture of its kind records when that was seen, for the health page."""
-    if (earlier.source, earlier.kind) not in POSSIBLY_CACHED_KINDS:
+    """SPEC 2.2: a capture of a `possibly_cached_kinds` kind (TooLost analytics) identical to
+    the previous one but more than a day newer means the site may be answering from a cache. The
+    bytes are still a duplicate (no new row); the newest capture of its kind records when that
+    was seen, for the health page."""
+    connector = CONNECTORS.get(earlier.source)
+    if connector is None or earlier.kind not in connector.possibly_cached_kinds:
         return
     now = timezone.now()
     if now - earlier.created_at <= POSSIBLY_CACHED_AFTER:

@@ -78,6 +78,9 @@ class Connector:
     # Kinds whose content is an API payload: API data however it arrived, so it beats the
     # source's exports in curated even when saved and uploaded by hand (SPEC 3.5).
     api_payload_kinds: ClassVar[frozenset[str]] = frozenset()
+    # Kinds captured from a site that may serve yesterday's answer again: the same bytes more
+    # than a day later are flagged `possibly_cached` (SPEC 2.2).
+    possibly_cached_kinds: ClassVar[frozenset[str]] = frozenset()
 
     def sniff(self, head: bytes, original_name: str) -> str | None:
         """Return the kind of file this is when it belongs to this source, else None."""

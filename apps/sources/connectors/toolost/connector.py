@@ -23,6 +23,7 @@ class TooLostConnector(Connector):
     parser_version = "1"
     # Share of rejected rows above which a file is quarantined (SPEC 3.3, per source).
     max_rejected_fraction: ClassVar[float] = MAX_REJECTED_FRACTION
+    possibly_cached_kinds: ClassVar[frozenset[str]] = frozenset(ANALYTICS_KINDS)
 
     def sniff(self, head: bytes, original_name: str) -> str | None:
         """An analytics kind by its JSON keys, `sales_report` by its header; never by name."""
