@@ -33,7 +33,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -55,7 +54,6 @@ from apps.warehouse.models import (
     DailyStream,
     Distributor,
     EmailCampaign,
-    FollowerSnapshot,
     LinkAnalyticsDaily,
     ListMonthly,
     ListSnapshot,
@@ -70,6 +68,7 @@ from apps.warehouse.models import (
     TrackSplit,
     WarehouseLoad,
 )
+from apps.warehouse.selectors import latest_followers_by_account
 
 logger = logging.getLogger(__name__)
 
@@ -1537,40 +1536,9 @@ def _latest_followers(
     platform: str, filters: RevenueFilters, accounts: list[str]
 ) -> dict[str, int]:
     """Per account, the newest follower count known up to `end` (even from before `start`: it
-    is a running total), from a daily row's total or a follower snapshot (Studio Followers
-    export, profile snapshot). On the same day the snapshot wins, as in
-    `apps.warehouse.selectors.latest_followers_by_account`. One query: the newest of each
-    kind per account, united."""
-    days = _social_rows(platform, dataclasses.replace(filters, start_date=None)).filter(
-        account__in=accounts, followers_total__isnull=False
-    )
-    newest_day = days.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
-    snapshots = FollowerSnapshot.objects.filter(
-        platform=platform, account__in=accounts, followers__isnull=False
-    ).order_by()
-    if filters.end_date is not None:
-        snapshots = snapshots.filter(captured_on__lte=filters.end_date)
-    newest_snapshot = (
-        snapshots.filter(account=OuterRef("account"))
-        .order_by("-captured_on")
-        .values("captured_on")[:1]
-    )
-    candidates = (
-        days.filter(date=Subquery(newest_day))
-        .annotate(rank=Value(0))
-        .values_list("account", "date", "followers_total", "rank")
-        .union(
-            snapshots.filter(captured_on=Subquery(newest_snapshot))
-            .annotate(rank=Value(1))
-            .values_list("account", "captured_on", "followers", "rank"),
-            all=True,
-        )
-    )
-    latest: dict[str, tuple[date, int, int]] = {}
-    for account, day, count, rank in candidates:
-        if account not in latest or (day, rank) > latest[account][:2]:
-            latest[account] = (day, rank, count)
-    return {account: count for account, (_, _, count) in latest.items()}
+    is a running total), from a daily row's total or a follower snapshot."""
+    latest = latest_followers_by_account(platform=platform, accounts=accounts, end=filters.end_date)
+    return {account: known.followers for account, known in latest.items()}
 
 
 def _count(value: int | None) -> int:

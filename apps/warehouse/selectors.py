@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery, Value
 
 from apps.warehouse.models import FollowerSnapshot, SocialDaily, WarehouseLoad
 
@@ -25,18 +25,45 @@ class KnownFollowers:
     followers: int
 
 
-def latest_followers_by_account(*, platform: str) -> dict[str, KnownFollowers]:
-    """The newest known follower count per account of a social platform, from whichever is
-    newer: a follower snapshot or a daily row's running total (never a stamped-on value)."""
-    latest: dict[str, KnownFollowers] = {}
-    snapshots = FollowerSnapshot.objects.filter(platform=platform, followers__isnull=False)
-    days = SocialDaily.objects.filter(platform=platform, followers_total__isnull=False)
-    candidates = [
-        *snapshots.values_list("account", "captured_on", "followers"),
-        *days.values_list("account", "date", "followers_total"),
-    ]
-    for account, day, followers in candidates:
-        known = latest.get(account)
-        if known is None or day > known.date:
-            latest[account] = KnownFollowers(account=account, date=day, followers=followers)
-    return latest
+def latest_followers_by_account(
+    *, platform: str, accounts: list[str] | None = None, end: date | None = None
+) -> dict[str, KnownFollowers]:
+    """The newest known follower count per account of a social platform (of `accounts`, known
+    on or before `end`, when given), from whichever is newer: a follower snapshot or a daily
+    row's running total (never a stamped-on value); on the same day the snapshot wins. One
+    query: the newest of each kind per account, united."""
+    days = SocialDaily.objects.filter(platform=platform, followers_total__isnull=False).order_by()
+    snapshots = FollowerSnapshot.objects.filter(
+        platform=platform, followers__isnull=False
+    ).order_by()
+    if accounts is not None:
+        days = days.filter(account__in=accounts)
+        snapshots = snapshots.filter(account__in=accounts)
+    if end is not None:
+        days = days.filter(date__lte=end)
+        snapshots = snapshots.filter(captured_on__lte=end)
+    newest_day = days.filter(account=OuterRef("account")).order_by("-date").values("date")[:1]
+    newest_snapshot = (
+        snapshots.filter(account=OuterRef("account"))
+        .order_by("-captured_on")
+        .values("captured_on")[:1]
+    )
+    candidates = (
+        days.filter(date=Subquery(newest_day))
+        .annotate(rank=Value(0))
+        .values_list("account", "date", "followers_total", "rank")
+        .union(
+            snapshots.filter(captured_on=Subquery(newest_snapshot))
+            .annotate(rank=Value(1))
+            .values_list("account", "captured_on", "followers", "rank"),
+            all=True,
+        )
+    )
+    newest: dict[str, tuple[date, int, int]] = {}
+    for account, day, followers, rank in candidates:
+        if account not in newest or (day, rank) > newest[account][:2]:
+            newest[account] = (day, rank, followers)
+    return {
+        account: KnownFollowers(account=account, date=day, followers=followers)
+        for account, (day, _, followers) in newest.items()
+    }
