@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (staff, same origin)."""
+"""ASGI entry point: HTTP through Django (repeat KPI answers from the edge in front of it),
+WebSockets through Channels (staff, same origin)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app regi
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from apps.kpis.edge import CachedAnswerEdge  # noqa: E402
 from apps.kpis.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": CachedAnswerEdge(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

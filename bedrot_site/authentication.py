@@ -73,18 +73,33 @@ def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
+def _trusted(digest: bytes, generation: Any) -> _Remembered | None:
+    """What this process remembers of a token, if still valid under `generation`."""
+    remembered = _memo.get(digest)
+    if (
+        remembered is not None
+        and remembered.generation == generation
+        and _clock() - remembered.checked_at < memo_seconds()
+    ):
+        return remembered
+    return None
+
+
+def remembered_staff(key: str, generation: Any) -> bool:
+    """Whether token `key` belongs to an active staff user, by this process's memo alone (the
+    KPI answer edge asks; False means "ask the database", through DRF)."""
+    remembered = _trusted(_digest(key), generation)
+    return remembered is not None and remembered.user.is_active and remembered.user.is_staff
+
+
 class MemoTokenAuthentication(TokenAuthentication):
     """`TokenAuthentication`, with the token's user remembered for a few seconds per process."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
         digest = _digest(key)
-        remembered = _memo.get(digest)
         generation = cache.get(GENERATION_KEY)
-        if (
-            remembered is not None
-            and remembered.generation == generation
-            and _clock() - remembered.checked_at < memo_seconds()
-        ):
+        remembered = _trusted(digest, generation)
+        if remembered is not None:
             # A copy per request: a view may change its user object, and threads share the memo.
             user = copy.copy(remembered.user)
             return user, Token(key=key, user=user, created=remembered.created)

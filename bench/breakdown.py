@@ -45,9 +45,25 @@ class Recorder:
 
     @contextmanager
     def step(self, label: str) -> Iterator[None]:
-        path = "/".join([*self.stack, label])
+        if threading.current_thread() is not threading.main_thread():
+            # A helper thread (the load's CSV encoder) overlaps the main thread's steps: its
+            # time is its own, listed apart, and it must not push onto the main stack.
+            with self._timed(f"(helper thread) {label}"):
+                yield
+            return
         with self.lock:
             self.stack.append(label)
+            path = "/".join(self.stack)
+        try:
+            with self._timed(path):
+                yield
+        finally:
+            with self.lock:
+                self.stack.pop()
+
+    @contextmanager
+    def _timed(self, path: str) -> Iterator[None]:
+        with self.lock:
             entry = self.steps.setdefault(path, {"seconds": 0.0, "calls": 0, "peak_rss": 0})
             entry["peak_rss"] = max(entry["peak_rss"], _rss())
         started = time.monotonic()
@@ -58,7 +74,6 @@ class Recorder:
                 entry["seconds"] += time.monotonic() - started
                 entry["calls"] += 1
                 entry["peak_rss"] = max(entry["peak_rss"], _rss())
-                self.stack.pop()
 
     def sample_forever(self) -> None:
         while not self.stopped.wait(SAMPLE_INTERVAL_S):
@@ -123,6 +138,10 @@ def instrument() -> None:
     wrap(loaders, "statement_releases_load", "releases")
     wrap(loaders, "bulk_upsert", "upsert")
     wrap(upsert, "_copy_when_all_new", "copy when all new")
+    wrap(loaders, "statement_lines_load_if_all_new", "load partitions if all new")
+    loaders.ALL_NEW_LOADERS["statement_lines"] = loaders.statement_lines_load_if_all_new
+    wrap(loaders, "bulk_insert_if_all_new", "sorted copy if all new")
+    wrap(loaders, "revenue_rollup_add", "rollup add")
     for name in ("_upsert_postgresql", "_upsert_portable"):
         wrap(upsert, name, "upsert " + name.removeprefix("_upsert_"))
     wrap(pyarrow.parquet, "write_table", "parquet encode")

@@ -25,6 +25,7 @@ does; a finished load changes the warehouse version in the same keys the same wa
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import math
 import os
@@ -105,6 +106,11 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
+def _gzip_requested() -> bool:
+    """BENCH_KPI_GZIP (default on): clients accept gzip, as browsers and `requests` do."""
+    return os.environ.get("BENCH_KPI_GZIP", "1").strip().lower() not in {"0", "false", "no"}
+
+
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -119,9 +125,11 @@ class HttpError(RuntimeError):
 class Connection:
     """One client's persistent connection; GET only, Content-Length or chunked bodies."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, *, gzip: bool = False) -> None:
         self.port = port
         self.token = token
+        # As browsers and `requests` do; the body is timed as it arrives, not decompressed.
+        self.accept_encoding = "Accept-Encoding: gzip\r\n" if gzip else ""
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -137,13 +145,19 @@ class Connection:
 
     async def get(self, path: str) -> tuple[int, float, int]:
         """(status, seconds from send to the last body byte, body bytes)."""
+        status, elapsed, body, _ = await self.get_body(path)
+        return status, elapsed, len(body)
+
+    async def get_body(self, path: str) -> tuple[int, float, bytes, dict[str, str]]:
+        """(status, seconds from send to the last body byte, body, headers)."""
         if self.writer is None:
             await self._open()
         assert self.reader is not None
         assert self.writer is not None
         request = (
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Authorization: Token {self.token}\r\nAccept: application/json\r\n\r\n"
+            f"Authorization: Token {self.token}\r\nAccept: application/json\r\n"
+            f"{self.accept_encoding}\r\n"
         ).encode("ascii")
         started = time.perf_counter()
         self.writer.write(request)
@@ -154,7 +168,7 @@ class Connection:
         elapsed = time.perf_counter() - started
         if headers.get("connection", "").lower() == "close":
             await self.close()
-        return status, elapsed, len(body)
+        return status, elapsed, body, headers
 
     async def _body(self, headers: dict[str, str]) -> bytes:
         assert self.reader is not None
@@ -328,7 +342,9 @@ class Load:
     ) -> None:
         self.cached_budget_s = cached_budget_s
         self.server_pids = server_pids
-        self.connections = [Connection(port, token) for _ in range(clients)]
+        self.gzip = _gzip_requested()
+        self.connections = [Connection(port, token, gzip=self.gzip) for _ in range(clients)]
+        self.plain = Connection(port, token)
         self.redis = redis.Redis.from_url(redis_url)
 
     def invalidate(self) -> None:
@@ -342,10 +358,12 @@ class Load:
 
     async def measure(self, path: str, *, cold: int, rounds: int, requests: int) -> EndpointResult:
         first = self.connections[0]
-        status, _, size = await first.get(path)
-        result = EndpointResult(path, status, size)
+        status, _, body, headers = await first.get_body(path)
+        result = EndpointResult(path, status, len(body))
         if not result.served:
             return result
+        if self.gzip:
+            await self._check_same_answer(path, body, headers)
         for _ in range(cold):
             self.invalidate()
             result.cold_ms.append(await self._timed(first, path, result))
@@ -366,6 +384,14 @@ class Load:
             result.cached_server_cpu_ms = cpu_s * 1000 / len(result.cached_ms)
         return result
 
+    async def _check_same_answer(self, path: str, body: bytes, headers: dict[str, str]) -> None:
+        """The answer a gzip client got is the plain one, compressed (checked once, untimed)."""
+        _, _, plain, _ = await self.plain.get_body(path)
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        if json.loads(body) != json.loads(plain):
+            raise HttpError(f"{path}: the gzip answer differs from the plain one")
+
     async def _client_loop(
         self, connection: Connection, path: str, requests: int, result: EndpointResult
     ) -> list[float]:
@@ -377,6 +403,7 @@ class Load:
         return samples
 
     async def close(self) -> None:
+        await self.plain.close()
         for connection in self.connections:
             await connection.close()
         self.redis.close()
@@ -528,7 +555,9 @@ def _run_exclusive(out_dir: Path) -> int:
         f"Server:    daphne bedrot_site.asgi (BEDROT_ENV=production, DEBUG off, "
         f"DATABASE_CONN_MAX_AGE={conn_max_age}), Redis "
         f"{redis_url}; {clients} clients, cold {cold}x1, uncached {rounds}x{clients}, "
-        f"cached {clients}x{requests} requests per endpoint (at most {budget_s} s); latencies in ms"
+        f"cached {clients}x{requests} requests per endpoint (at most {budget_s} s); clients "
+        f"{'accept gzip (bytes: as sent)' if _gzip_requested() else 'do not accept gzip'}; "
+        "latencies in ms"
     )
     _say(f"  {TABLE_HEAD}")
     started = time.monotonic()

@@ -1,12 +1,13 @@
 """Whole-answer cache for the KPI endpoints: the rendered bytes, not the data.
 
-A KPI answer depends only on the warehouse version, the KPI settings version, the day, the query
-string and the negotiated format; the selectors already cache their results under the first
-three, but a large list (five years of daily streams is 29,000 rows, 2.4 MB of JSON) then still
-spent most of a request in DRF's field serializers and the JSON renderer. This caches the body
-exactly as DRF rendered it, with its content type, under the same versions, so a repeat request
-costs one cache read and no rendering at all. Runs inside the view, after DRF has authenticated
-the caller, checked permissions and negotiated the renderer.
+A KPI answer depends only on the warehouse version, the KPI settings version, the stored alerts'
+version, the day, the query string and the negotiated format. The selectors already cache their
+results under the warehouse and settings versions and the day, but a large list (five years of
+daily streams is 29,000 rows, 2.4 MB of JSON) then still spent most of a request in DRF's field
+serializers and the JSON renderer. This caches the body exactly as DRF rendered it, with its
+content type, under the same versions, so a repeat request costs one cache read and no rendering
+at all. Runs inside the view, after DRF has authenticated the caller, checked permissions and
+negotiated the renderer.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.http import HttpResponse
-from django.utils import timezone
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.kpis.models import kpi_settings_version
+from apps.kpis.edge import ANSWER_HEADER, answer_versions, warehouse_version_publish
+from apps.kpis.models import kpi_alerts_version, kpi_settings_version
 from apps.kpis.selectors import (
     WarehouseSnapshot,
     pinned_snapshot,
@@ -40,7 +41,7 @@ Handler = Callable[..., HttpResponse]
 ANSWER_WAIT_STEP_S = 0.02
 
 
-def _answer_key(view: Any, request: Request, snapshot: WarehouseSnapshot) -> str:
+def _answer_key(view: Any, request: Request, versions: str) -> str:
     query = sorted(
         (name, value)
         for name, values in request.query_params.lists()
@@ -51,9 +52,7 @@ def _answer_key(view: Any, request: Request, snapshot: WarehouseSnapshot) -> str
         [
             "kpis:answer",
             type(view).__name__,
-            snapshot.version,
-            str(kpi_settings_version()),
-            timezone.now().date().isoformat(),
+            versions,  # warehouse, settings, day
             # JSON and CSV differ, and so would a JSON `indent` the client asked for.
             quote(request.accepted_media_type, safe="/=;"),
             urlencode(query),
@@ -71,8 +70,12 @@ def _rendered(view: Any, request: Request, response: Response) -> tuple[str, byt
     return response["Content-Type"], bytes(response.content)
 
 
-def _answer_response(content_type: str, body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type=content_type)
+def _answer_response(content_type: str, body: bytes, versions: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    # For the edge in front of Django (apps/kpis/edge.py), which removes it: this answer may be
+    # repeated to staff while these versions are current.
+    response[ANSWER_HEADER.decode()] = versions
+    return response
 
 
 def answer_cached(get: Handler) -> Handler:
@@ -87,13 +90,15 @@ def answer_cached(get: Handler) -> Handler:
     @functools.wraps(get)
     def cached_get(view: Any, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         snapshot = warehouse_snapshot_get()
+        warehouse_version_publish(snapshot.version, replace=False)
+        versions = answer_versions(snapshot.version, kpi_settings_version(), kpi_alerts_version())
         answer = single_flight(
-            _answer_key(view, request, snapshot),
+            _answer_key(view, request, versions),
             lambda: _answer_computed(get, view, request, snapshot, *args, **kwargs),
             wait_step_s=ANSWER_WAIT_STEP_S,
             keep=lambda result: isinstance(result, tuple),
         )
-        return _answer_response(*answer) if isinstance(answer, tuple) else answer
+        return _answer_response(*answer, versions) if isinstance(answer, tuple) else answer
 
     return cached_get
 

@@ -6,6 +6,10 @@ Every class is staff-only through DRF's default permission; list endpoints also 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -64,6 +68,10 @@ class GoalAmountField(serializers.Field):  # type: ignore[type-arg]
     def to_representation(self, value: Any) -> str | int:
         amount: Decimal = getattr(value, self.field_name)
         return money_str(amount) if value.unit == "usd" else int(amount)
+
+
+# `as_of` of an answer built without its OutputSerializer, written as that serializer would.
+_AS_OF = serializers.DateTimeField(allow_null=True)
 
 
 def _filters(serializer_class: type[RevenueFilterSerializer], request: Request) -> RevenueFilters:
@@ -410,8 +418,80 @@ class RevenueLedgerListApi(KpiListApi):
         return Response(self.OutputSerializer(rows).data)
 
 
+@dataclass(frozen=True)
+class DailyStreamsAnswer:
+    """The /api/streaming/daily answer: (date, platform, distributor, streams) rows and `as_of`
+    as text. Five years are about 30,000 rows, so they skip the OutputSerializer's fields (they
+    took most of the request) and are written here exactly as those fields would write them."""
+
+    rows: list[tuple[date, str, str, int]]
+    as_of: str | None
+
+    def data(self) -> dict[str, Any]:
+        """The answer as the OutputSerializer's data: for CSV, or JSON with an indent."""
+        days = _DayText()
+        return {
+            "results": [
+                {"date": days[day], "platform": platform, "distributor": code, "streams": int(n)}
+                for day, platform, code, n in self.rows
+            ],
+            "as_of": self.as_of,
+        }
+
+    def compact_json(self) -> str:
+        """`json.dumps(self.data())` as DRF's JSONRenderer writes it (compact, non-ASCII kept),
+        from each row's pieces; a platform or distributor's JSON text is made once."""
+        days, texts = _DayText(), _JsonText()
+        rows = ",".join(
+            f'{{"date":"{days[day]}","platform":{texts[platform]},'
+            f'"distributor":{texts[code]},"streams":{int(n)}}}'
+            for day, platform, code, n in self.rows
+        )
+        return f'{{"results":[{rows}],"as_of":{texts[self.as_of]}}}'
+
+
+class _DayText(dict[date, str]):
+    """ISO text per day, made once per day (a day has a row per platform and distributor)."""
+
+    def __missing__(self, day: date) -> str:
+        self[day] = day.isoformat()
+        return self[day]
+
+
+class _JsonText(dict[Any, str]):
+    """JSON text per value, made once per value, as the non-ASCII JSONRenderer writes it."""
+
+    def __missing__(self, value: Any) -> str:
+        self[value] = json.dumps(value, ensure_ascii=False)
+        return self[value]
+
+
+class DailyStreamsJsonRenderer(JSONRenderer):
+    """JSONRenderer that writes a `DailyStreamsAnswer` from its rows' pieces when its output
+    is compact, byte for byte what rendering its `data()` gives; anything else as usual."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if isinstance(data, DailyStreamsAnswer):
+            indent = self.get_indent(accepted_media_type or "", renderer_context or {})
+            if indent is not None or not self.compact or self.ensure_ascii:
+                return super().render(data.data(), accepted_media_type, renderer_context)
+            # What JSONRenderer does after json.dumps: keep the output valid JavaScript.
+            text = data.compact_json().replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+            return text.encode()
+        return super().render(data, accepted_media_type, renderer_context)
+
+
 class StreamingDailyListApi(KpiListApi):
     export_name = "streaming_daily"
+    renderer_classes: ClassVar[list[type[BaseRenderer]]] = [
+        DailyStreamsJsonRenderer,
+        KpiCsvRenderer,
+    ]
     FilterSerializer = _filter_serializer("StreamingDaily")
     OutputSerializer = _list_output(
         "StreamingDaily",
@@ -426,8 +506,14 @@ class StreamingDailyListApi(KpiListApi):
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
     @answer_cached
     def get(self, request: Request) -> Response:
-        rows = selectors.streaming_daily_list(filters=_filters(self.FilterSerializer, request))
-        return Response(self.OutputSerializer(rows).data)
+        # The rendered answer is cached (`answer_cached`); the rows are not.
+        answer = DailyStreamsAnswer(
+            rows=selectors.streaming_daily_rows(filters=_filters(self.FilterSerializer, request)),
+            as_of=_AS_OF.to_representation(selectors.warehouse_snapshot_get().as_of),
+        )
+        if isinstance(request.accepted_renderer, DailyStreamsJsonRenderer):
+            return Response(answer)
+        return Response(answer.data())
 
 
 class _PlatformStreamsSerializer(serializers.Serializer[Any]):
@@ -870,6 +956,7 @@ class KpiAlertListApi(KpiListApi):
             ref_name = "KpiAlertList"
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer)
+    @answer_cached
     def get(self, request: Request) -> Response:
         serializer = self.FilterSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)

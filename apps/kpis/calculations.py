@@ -237,21 +237,31 @@ def weighted_mean(counts: Mapping[int, int]) -> float | None:
 # --- statement completeness (SPEC 5.3.2) ------------------------------------------------------
 
 
+def _columns(frame: pd.DataFrame, *names: str) -> Iterable[tuple]:
+    """The frame's rows as tuples of these columns' Python values (itertuples without the
+    named tuples)."""
+    return zip(*(frame[name].tolist() for name in names), strict=True)
+
+
 def pair_month_revenue(frame: pd.DataFrame) -> PairMonthRevenue:
     """Revenue per (distributor, platform) and sale month (a history or revenue frame)."""
     revenue: PairMonthRevenue = defaultdict(dict)
-    for row in frame.itertuples(index=False):
-        months = revenue[(row.distributor, row.platform)]
-        months[row.sale_month] = months.get(row.sale_month, Decimal(0)) + row.revenue
+    for month, distributor, platform, amount in _columns(
+        frame, "sale_month", "distributor", "platform", "revenue"
+    ):
+        months = revenue[(distributor, platform)]
+        months[month] = months.get(month, Decimal(0)) + amount
     return dict(revenue)
 
 
 def pair_month_units(frame: pd.DataFrame) -> PairMonthUnits:
     """Units per (distributor, platform) and sale month (a history or revenue frame)."""
     units: PairMonthUnits = defaultdict(dict)
-    for row in frame.itertuples(index=False):
-        months = units[(row.distributor, row.platform)]
-        months[row.sale_month] = months.get(row.sale_month, 0) + int(row.units)
+    for month, distributor, platform, count in _columns(
+        frame, "sale_month", "distributor", "platform", "units"
+    ):
+        months = units[(distributor, platform)]
+        months[month] = months.get(month, 0) + int(count)
     return dict(units)
 
 
@@ -265,12 +275,14 @@ def usual_delays(history: pd.DataFrame, *, today: date) -> dict[Pair, int]:
     window_start = add_months(current, -(USUAL_DELAY_WINDOW_MONTHS - 1))
     delays: dict[Pair, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     reporting_months: dict[Pair, set[date]] = defaultdict(set)
-    for row in history.itertuples(index=False):
-        if not window_start <= row.reporting_month <= current:
+    for month, reporting, distributor, platform, lines in _columns(
+        history, "sale_month", "reporting_month", "distributor", "platform", "lines"
+    ):
+        if not window_start <= reporting <= current:
             continue
-        pair = (row.distributor, row.platform)
-        delays[pair][delay_months(row.sale_month, row.reporting_month)] += int(row.lines)
-        reporting_months[pair].add(row.reporting_month)
+        pair = (distributor, platform)
+        delays[pair][delay_months(month, reporting)] += int(lines)
+        reporting_months[pair].add(reporting)
     usual: dict[Pair, int] = {}
     for pair, counts in delays.items():
         if len(reporting_months[pair]) >= USUAL_DELAY_MIN_HISTORY_MONTHS:
@@ -486,7 +498,14 @@ def monthly_revenue_rows(
     first = min(in_range)
     pair_revenue = pair_month_revenue(history)
     pair_units = pair_month_units(history)
-    statuses = month_statuses(history, today=today, last=last, grace_days=grace_days, first=first)
+    statuses = month_statuses(
+        history,
+        today=today,
+        last=last,
+        grace_days=grace_days,
+        first=first,
+        pair_revenue=pair_revenue,
+    )
     reported = [month for month, status in statuses.items() if status is MonthStatus.REPORTED]
     revenue_by_pair = pair_month_revenue(revenue)
     rows: list[MonthlyRevenueRow] = []
@@ -520,16 +539,21 @@ def month_statuses(
     last: date | None = None,
     grace_days: int = REPORT_GRACE_DAYS,
     first: date | None = None,
+    pair_revenue: PairMonthRevenue | None = None,
+    usual: dict[Pair, int] | None = None,
 ) -> dict[date, MonthStatus]:
     """Status of every sale month from the first with lines (or `first`) to `last` (default:
-    today's month), judged on the whole history (SPEC 5.3.2)."""
-    pair_revenue = pair_month_revenue(history)
+    today's month), judged on the whole history (SPEC 5.3.2). `pair_revenue` and `usual`, when
+    given, are the history's `pair_month_revenue` and `usual_delays` (read once by callers)."""
+    if pair_revenue is None:
+        pair_revenue = pair_month_revenue(history)
     months = [m for by_month in pair_revenue.values() for m in by_month]
     if first is not None:
         months.append(first)
     if not months:
         return {}
-    usual = usual_delays(history, today=today)
+    if usual is None:
+        usual = usual_delays(history, today=today)
     return {
         month: sale_month_status(
             pair_revenue, month, usual=usual, today=today, grace_days=grace_days
@@ -612,12 +636,14 @@ def ledger_rows(
     usual = usual_delays(history, today=today)
     reported = [
         m
-        for m, status in month_statuses(history, today=today, grace_days=grace_days).items()
+        for m, status in month_statuses(
+            history, today=today, grace_days=grace_days, pair_revenue=pair_revenue, usual=usual
+        ).items()
         if status is MonthStatus.REPORTED
     ]
     lines: dict[tuple[date, Hashable], int] = defaultdict(int)
-    for row in history.itertuples(index=False):
-        lines[(row.sale_month, row.distributor)] += int(row.lines)
+    for month, distributor, count in _columns(history, "sale_month", "distributor", "lines"):
+        lines[(month, distributor)] += int(count)
     rows: list[LedgerRow] = []
     for distributor in sorted({pair[0] for pair in pair_revenue}, key=str):
         own = {pair: months for pair, months in pair_revenue.items() if pair[0] == distributor}

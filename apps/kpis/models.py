@@ -11,11 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 SETTINGS_VERSION_CACHE_KEY = "kpis:settings_version"
+ALERTS_VERSION_CACHE_KEY = "kpis:alerts_version"
 
 
 class Goal(models.Model):
@@ -181,3 +182,22 @@ def kpi_settings_version() -> int:
 def _bump_settings_version(**kwargs: Any) -> None:
     # Cache invalidation only: cached KPIs that read these rows become unreachable.
     cache.set(SETTINGS_VERSION_CACHE_KEY, kpi_settings_version() + 1, None)
+
+
+def kpi_alerts_version() -> int:
+    """A counter bumped whenever a stored alert changes (part of the rendered answers' keys:
+    the alert list is an answer, but no selector reads alerts, so their cache stays)."""
+    return int(cache.get(ALERTS_VERSION_CACHE_KEY) or 0)
+
+
+def _alerts_version_bump() -> None:
+    cache.set(ALERTS_VERSION_CACHE_KEY, kpi_alerts_version() + 1, None)
+
+
+@receiver(post_save, sender=Alert)
+@receiver(post_delete, sender=Alert)
+def _bump_alerts_version(**kwargs: Any) -> None:
+    # At once, and again after the commit: a request between the two would keep the list as
+    # it was before the commit under the first new version.
+    _alerts_version_bump()
+    transaction.on_commit(_alerts_version_bump)

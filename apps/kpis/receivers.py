@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.warehouse.models import WarehouseLoad
@@ -64,3 +64,21 @@ def _cache_warm_after_load(
     # per KPI recomputes once (single flight), so it is not worth a warm-up of every KPI.
     if created and not instance.dataset.startswith(CORRECTION_PREFIX):
         transaction.on_commit(partial(cache_warm_enqueue, load_id=instance.pk))
+
+
+def warehouse_version_announce() -> None:
+    """Publish the committed warehouse version for the KPI answer edge (apps/kpis/edge.py)."""
+    from apps.kpis.edge import warehouse_version_publish
+    from apps.kpis.selectors import warehouse_snapshot_get
+
+    try:
+        warehouse_version_publish(warehouse_snapshot_get().version, replace=True)
+    except Exception as error:  # the published version expires; Django publishes it again
+        logger.exception("kpi_warehouse_version_publish_failed error=%s", type(error).__name__)
+
+
+@receiver(post_save, sender=WarehouseLoad, dispatch_uid="kpis_version_after_load")
+@receiver(post_delete, sender=WarehouseLoad, dispatch_uid="kpis_version_after_load_gone")
+def _version_after_load(sender: type[WarehouseLoad], **kwargs: Any) -> None:
+    # Every load and correction, including those the receivers above skip.
+    transaction.on_commit(warehouse_version_announce)

@@ -65,6 +65,7 @@ from apps.warehouse.models import (
     StatementLine,
     Submission,
     TerritoryRollup,
+    Track,
     TrackSplit,
     WarehouseLoad,
 )
@@ -292,23 +293,21 @@ def kpi_summary_get(
 
 
 def _kpi_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> KpiSummary:
-    lines = _rollup(filters)
-    totals = lines.aggregate(
-        revenue=Sum("earnings_usd"),
-        units=Sum("units"),
-        artists=Count("artist", distinct=True),
-        tracks=Count("track", distinct=True),
+    # One pass over the rollup, grouped by (artist, track): a few hundred groups give the
+    # totals, the distinct counts and each artist's revenue, where a total and a top-artist
+    # query each read every row.
+    groups = list(
+        _rollup(filters)
+        .values("artist_id", "track_id")
+        .annotate(revenue=Sum("earnings_usd"), units=Sum("units"))
+        .order_by()
     )
-    # The top artist is a resolved one: "(unassigned)" is a review-queue bucket, not an artist.
-    top = (
-        lines.filter(artist__isnull=False)
-        .values("artist__name")
-        .annotate(revenue=Sum("earnings_usd"))
-        .order_by("-revenue", "artist__name")
-        .first()
-    )
-    revenue = calculations.money(totals["revenue"] or 0)
-    units = int(totals["units"] or 0)
+    by_artist: dict[int, Decimal] = defaultdict(Decimal)
+    for group in groups:
+        if group["artist_id"] is not None:
+            by_artist[group["artist_id"]] += group["revenue"]
+    revenue = calculations.money(sum((group["revenue"] for group in groups), Decimal(0)))
+    units = sum(int(group["units"]) for group in groups)
     streams = daily_streams(filters).aggregate(total=Sum("streams"))["total"]
     # Campaign days plus the report windows that add to them, as the marketing pages count.
     deliveries = ad_deliveries_get(filters)
@@ -319,13 +318,25 @@ def _kpi_summary(filters: RevenueFilters, snapshot: WarehouseSnapshot) -> KpiSum
         # Streams come from the distributors' daily stream charts, never statement quantities
         # nor S4A; they have no artist, so the artist filter does not narrow them.
         total_streams=int(streams or 0),
-        artist_count=totals["artists"],
-        track_count=totals["tracks"],
-        top_artist=top["artist__name"] if top else None,
+        artist_count=len(by_artist),
+        track_count=len({group["track_id"] for group in groups} - {None}),
+        top_artist=_top_artist(by_artist),
         ad_spend_usd=calculations.money(
             sum((delivery.measures.spend_usd for delivery in deliveries), Decimal(0))
         ),
         as_of=snapshot.as_of,
+    )
+
+
+def _top_artist(revenue_by_artist: dict[int, Decimal]) -> str | None:
+    """The name of the resolved artist with the most revenue ("(unassigned)" is a review-queue
+    bucket, not an artist); of equal ones the first by name, in the database's collation."""
+    if not revenue_by_artist:
+        return None
+    best = max(revenue_by_artist.values())
+    tied = [pk for pk, amount in revenue_by_artist.items() if amount == best]
+    return (
+        Artist.objects.filter(pk__in=tied).order_by("name").values_list("name", flat=True).first()
     )
 
 
@@ -437,9 +448,10 @@ def _revenue_monthly(
     statement_filters = RevenueFilters(
         platform_id=filters.platform_id, distributor_id=filters.distributor_id
     )
-    history = _history_frame(_rollup(statement_filters))
+    records = _history_records(_rollup(statement_filters))
+    history = _history_frame_of(records)
     if filters.artist_id is None and not filters.is_unassigned:
-        revenue = calculations.revenue_from_history(history)
+        revenue = _revenue_frame_of_history(records)
     else:
         revenue = _revenue_frame(_rollup(filters, with_dates=False))
     # Streams have no artist: one artist's expected revenue is its run-rate alone.
@@ -456,25 +468,51 @@ def _revenue_monthly(
     return RevenueList(results=rows, as_of=snapshot.as_of)
 
 
+_HistoryRecord = tuple[date, date, int, int, int, Decimal, int]
+"""A history frame row: calculations.HISTORY_COLUMNS."""
+
+
 def _history_frame(lines: QuerySet[RevenueRollup]) -> pd.DataFrame:
+    return _history_frame_of(_history_records(lines))
+
+
+def _history_records(lines: QuerySet[RevenueRollup]) -> list[_HistoryRecord]:
+    """The rows of a history frame: the lines grouped by sale month, reporting month,
+    distributor and platform (thousands of groups, read as tuples rather than dicts)."""
     groups = (
         lines.values("reporting_month", "distributor_id", "platform_id", month=F("sale_month"))
         .annotate(line_count=Sum("lines"), revenue=Sum("earnings_usd"), unit_sum=Sum("units"))
         .order_by()
-    )
-    records = [
-        (
-            group["month"],
-            group["reporting_month"],
-            group["distributor_id"],
-            group["platform_id"],
-            group["line_count"],
-            group["revenue"],
-            int(group["unit_sum"]),
+        .values_list(
+            "month",
+            "reporting_month",
+            "distributor_id",
+            "platform_id",
+            "line_count",
+            "revenue",
+            "unit_sum",
         )
-        for group in groups
-    ]
+    )
+    return [(*group[:6], int(group[6])) for group in groups]
+
+
+def _history_frame_of(records: list[_HistoryRecord]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(calculations.HISTORY_COLUMNS))
+
+
+def _revenue_frame_of_history(records: list[_HistoryRecord]) -> pd.DataFrame:
+    """`calculations.revenue_from_history` of these records' frame, summed here in one pass
+    over the tuples (a pandas groupby with a Decimal sum ran a Python call per group): per
+    (sale month, distributor, platform) in that order, the revenue and units over its
+    reporting months."""
+    totals: dict[tuple[date, int, int], tuple[Decimal, int]] = {}
+    for month, _reporting, distributor, platform, _lines, revenue, units in records:
+        amount, unit_sum = totals.get((month, distributor, platform), (Decimal(0), 0))
+        totals[(month, distributor, platform)] = (amount + revenue, unit_sum + units)
+    return pd.DataFrame.from_records(
+        [(*key, amount, unit_sum) for key, (amount, unit_sum) in sorted(totals.items())],
+        columns=list(calculations.REVENUE_COLUMNS),
+    )
 
 
 def _revenue_frame(lines: QuerySet[RevenueRollup]) -> pd.DataFrame:
@@ -825,32 +863,33 @@ def revenue_by_track_list(
 def _revenue_by_track(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[TrackRevenue]:
+    # Grouped by ids alone, the track's names read apart: grouping the rollup rows by the
+    # joined title, ISRC and artist name made PostgreSQL sort them all on disk (~8x slower).
     groups = (
         _rollup(filters)
-        .values(
-            "track_id", "track__title", "track__isrc", "track__artist__name", month=F("sale_month")
-        )
+        .values("track_id", month=F("sale_month"))
         .annotate(
             revenue=Sum("earnings_usd"), units=Sum("units"), positive=Sum("positive_earnings_usd")
         )
+        .order_by("track_id", "sale_month")
     )
     tracks: dict[int | None, dict[str, Any]] = {}
     for group in groups:
         track = tracks.setdefault(
-            group["track_id"],
-            {"group": group, "revenue": Decimal(0), "units": 0, "slices": {}},
+            group["track_id"], {"revenue": Decimal(0), "units": 0, "slices": {}}
         )
         track["revenue"] += group["revenue"]
         track["units"] += int(group["units"])
         track["slices"][group["month"]] = calculations.MonthSlice(
             gross=group["revenue"], positive=group["positive"]
         )
+    names = _track_names([pk for pk in tracks if pk is not None])
     paid = _paid_to_parties({pk: track["slices"] for pk, track in tracks.items() if pk is not None})
     rows = [
         TrackRevenue(
-            track=track["group"]["track__title"] or UNASSIGNED_TRACK,
-            isrc=track["group"]["track__isrc"] if pk is not None else None,
-            artist=track["group"]["track__artist__name"] or UNASSIGNED_ARTIST,
+            track=names.get(pk, {}).get("title") or UNASSIGNED_TRACK,
+            isrc=names.get(pk, {}).get("isrc"),
+            artist=names.get(pk, {}).get("artist__name") or UNASSIGNED_ARTIST,
             revenue_usd=calculations.money(track["revenue"]),
             units=track["units"],
             net_revenue_usd=calculations.money(track["revenue"] - paid.get(pk, Decimal(0))),
@@ -859,6 +898,14 @@ def _revenue_by_track(
     ]
     rows.sort(key=lambda row: (-row.revenue_usd, row.track, row.isrc or ""))
     return RevenueList(results=rows, as_of=snapshot.as_of)
+
+
+def _track_names(track_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per track id: its title, ISRC and artist's name, in one query (none without ids)."""
+    if not track_ids:
+        return {}
+    rows = Track.objects.filter(pk__in=track_ids).order_by()
+    return {row["pk"]: row for row in rows.values("pk", "title", "isrc", "artist__name")}
 
 
 def _paid_to_parties(
@@ -1115,15 +1162,22 @@ def streaming_daily_list(
 def _streaming_daily(
     filters: RevenueFilters, snapshot: WarehouseSnapshot
 ) -> RevenueList[DailyStreamRow]:
+    return RevenueList(
+        results=[DailyStreamRow(*row) for row in streaming_daily_rows(filters=filters)],
+        as_of=snapshot.as_of,
+    )
+
+
+def streaming_daily_rows(*, filters: RevenueFilters) -> list[tuple[date, str, str, int]]:
+    """(date, platform, distributor code, streams) of the DailyStream rows, by date, platform
+    and distributor; not cached here. The API caches the rendered answer instead: five years
+    of rows pickled as `DailyStreamRow`s cost more than reading them again (about 30,000)."""
     rows = (
         daily_streams(filters)
         .order_by("date", "platform__name", "distributor__code")
         .values_list("date", "platform__name", "distributor__code", "streams")
     )
-    return RevenueList(
-        results=[DailyStreamRow(d, platform, code, int(n)) for d, platform, code, n in rows],
-        as_of=snapshot.as_of,
-    )
+    return list(rows)
 
 
 def streaming_summary_get(

@@ -3,7 +3,9 @@ INSERT ... ON CONFLICT elsewhere. Loaders hand it typed Arrow tables named like 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 
 import pyarrow as pa
@@ -20,6 +22,8 @@ LOAD_BATCH_ROWS = 5000
 # the next piece is encoded while the server still parses this one: the encoding (1M lines:
 # 1.2 s) then overlaps the COPY instead of preceding it.
 COPY_PIECE_ROWS = 20_000
+# Pieces the encoding thread of `bulk_insert_if_all_new` may run ahead of the COPY (~5 MB each).
+PIECES_AHEAD = 3
 
 
 def _quoted(name: str) -> str:
@@ -84,7 +88,75 @@ class _CsvPieces:
             yield self._encoded[index]
 
 
-def _copy_pieces(cursor: CursorWrapper, statement: str, pieces: _CsvPieces) -> None:
+def _encoded_piece(table: pa.Table, order: pa.Array, start: int) -> pa.Buffer:
+    rows = table.take(order[start : start + COPY_PIECE_ROWS])
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(rows, sink, pacsv.WriteOptions(include_header=False))
+    return sink.getvalue()
+
+
+def _pieces_encoded_ahead(table: pa.Table, order: pa.Array) -> Iterator[pa.Buffer]:
+    """`table` in `order` as CSV pieces, taken and encoded on a worker thread a few pieces
+    ahead of the consumer. Arrow's take and CSV writer release the GIL, so on two cores the
+    encoding (1M statement lines: ~1.5 s) runs beside the COPY's sending instead of between
+    its writes, and no more than `PIECES_AHEAD` pieces are held at once."""
+    starts = iter(range(0, len(order), COPY_PIECE_ROWS))
+    pending: deque[Future[pa.Buffer]] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bedrot-csv") as pool:
+
+        def submit_next() -> None:
+            start = next(starts, None)
+            if start is not None:
+                pending.append(pool.submit(_encoded_piece, table, order, start))
+
+        for _ in range(PIECES_AHEAD):
+            submit_next()
+        try:
+            while pending:
+                piece = pending.popleft().result()
+                submit_next()
+                yield piece
+        finally:
+            # A COPY that stopped early (a key already present) leaves work it will not use.
+            for future in pending:
+                future.cancel()
+
+
+def _key_order(table: pa.Table, unique_fields: list[str]) -> pa.Array:
+    # The key columns in one chunk each: sorting a table of many chunks (one per partition)
+    # took 1.9 s for 1M lines, 0.8 s combined. The combined copy is dropped on return.
+    keys = table.select(unique_fields).combine_chunks()
+    return pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in unique_fields])
+
+
+def bulk_insert_if_all_new(
+    *, model: type[Model], table: pa.Table, unique_fields: list[str]
+) -> bool:
+    """Insert every row of `table` with one COPY, in natural-key order, when none of its keys
+    is in the table yet; otherwise change nothing and return False (the caller then upserts
+    the rows its usual way). PostgreSQL only (elsewhere: False).
+
+    For loads of many partitions at once (a whole statement): one COPY in key order fills the
+    unique index leaf after leaf, where a sorted COPY per month partition goes over the whole
+    key space once per partition (1M statement lines in 18 partitions, backend: 9-10.5 s and
+    548 MB of WAL -> 6.8-7.4 s and 491 MB)."""
+    if table.num_rows == 0:
+        return True
+    if connection.vendor != "postgresql":
+        return False
+    target = _quoted(model._meta.db_table)
+    columns = ", ".join(_quoted(name) for name in table.column_names)
+    order = _key_order(table, unique_fields)
+    statement = f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _copy_pieces(cursor, statement, _pieces_encoded_ahead(table, order))
+    except UniqueViolation:
+        return False
+    return True
+
+
+def _copy_pieces(cursor: CursorWrapper, statement: str, pieces: Iterable[pa.Buffer]) -> None:
     with cursor.cursor.copy(statement) as copy:
         for piece in pieces:
             copy.write(memoryview(piece))

@@ -3,6 +3,7 @@ and content type of the first one, per format, without serializing or rendering 
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from typing import Any
@@ -151,3 +152,13 @@ def test_a_caller_answers_itself_when_the_holder_outlives_the_lock(
     assert time.monotonic() - began >= 0.2
     assert response.status_code == 200
     assert b'"platform":"Spotify"' in response.content
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_answer_compressed(alice_client: Any) -> None:
+    plain = alice_client.get(URL)
+    compressed = alice_client.get(URL, HTTP_ACCEPT_ENCODING="gzip, deflate")
+
+    assert compressed["Content-Encoding"] == "gzip"
+    assert int(compressed["Content-Length"]) < len(plain.content)
+    assert gzip.decompress(compressed.content) == plain.content
+    assert "Accept-Encoding" in plain["Vary"]

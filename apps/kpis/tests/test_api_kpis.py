@@ -14,17 +14,22 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.cache import cache
+from rest_framework.renderers import JSONRenderer
 
 from apps.kpis.models import Alert, AlertRule, Goal, KpiSetting
+from apps.kpis.renderers import KpiCsvRenderer
 from apps.kpis.services import alerts_refresh
 from apps.kpis.tests.factories import label_activity_create, label_statements_create
 from apps.warehouse.models import (
     AdPerformanceDaily,
     Campaign,
+    DailyStream,
+    Distributor,
     EmailCampaign,
     FollowerSnapshot,
     ListMonthly,
     ListSnapshot,
+    Platform,
     Release,
     SocialDaily,
     SongStreamDaily,
@@ -221,8 +226,8 @@ def test_kpi_realtime_api_compares_the_latest_complete_day(
 def test_revenue_track_api_applies_splits_flat_fee_first(
     alice_client: Any, warehouse: dict[str, object], django_assert_num_queries: Any
 ) -> None:
-    # 2 auth + 1 snapshot + 3 (grouped lines, splits, split tracks' history)
-    with django_assert_num_queries(6):
+    # 2 auth + 1 snapshot + 4 (grouped lines, track names, splits, split tracks' history)
+    with django_assert_num_queries(7):
         body = _get(alice_client, "/api/revenue/track")
 
     # THE SCALE: January 4.70 pays the 2.00 fee, then 20 % of 2.70 (0.54); February 20 % of
@@ -420,6 +425,40 @@ def test_streaming_daily_and_summary_apis(
         "last_date": None,
         "as_of": AS_OF,
     }
+
+
+def test_streaming_daily_api_writes_its_rows_as_the_renderers_would(
+    alice_client: Any, warehouse: dict[str, object]
+) -> None:
+    # The rows skip the serializer fields: a name with a quote, non-ASCII and U+2028 must still
+    # come out exactly as DRF renders the serializer's data, compact, indented and as CSV.
+    odd = Platform.objects.create(name='D\u00e9ezer "HiFi"\u2028')
+    toolost = Distributor.objects.get(code="toolost")
+    DailyStream.objects.create(date=date(2025, 7, 1), platform=odd, distributor=toolost, streams=7)
+    expected = {
+        "results": [
+            {"date": "2025-07-01", "platform": odd.name, "distributor": "toolost", "streams": 7},
+            {
+                "date": "2025-07-01",
+                "platform": "Spotify",
+                "distributor": "distrokid",
+                "streams": 150,
+            },
+            {"date": "2025-07-01", "platform": "YouTube", "distributor": "distrokid", "streams": 5},
+        ],
+        "as_of": AS_OF,
+    }
+    query = {"start": "2025-07-01"}
+    indented = "application/json; indent=2"
+
+    compact = alice_client.get("/api/streaming/daily", query)
+    pretty = alice_client.get("/api/streaming/daily", query, HTTP_ACCEPT=indented)
+    spreadsheet = alice_client.get("/api/streaming/daily", {**query, "format": "csv"})
+
+    assert compact.content == JSONRenderer().render(expected)
+    assert b"\\u2028" in compact.content
+    assert pretty.content == JSONRenderer().render(expected, indented)
+    assert spreadsheet.content == KpiCsvRenderer().render(expected)
 
 
 def test_streaming_growth_api_uses_complete_calendar_periods(

@@ -63,7 +63,8 @@ def test_warehouse_snapshot_changes_with_every_load(django_assert_num_queries: A
 def test_kpi_summary_get_caches_until_the_next_load(
     label: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
-    # 1 snapshot + 4 (totals, top artist, streams, ad spend)
+    # 1 snapshot + 5 (artist x track totals, top artist's name, streams, ad spend days and
+    # report windows)
     with django_assert_num_queries(6):
         first = selectors.kpi_summary_get(filters=ALL)
     with django_assert_num_queries(1):
@@ -92,6 +93,24 @@ def test_kpi_summary_get_caches_until_the_next_load(
     )
     assert (after.total_revenue_usd, after.total_units) == (Decimal("12.156789"), 3551)
     assert after.as_of == datetime(2025, 8, 1, tzinfo=UTC)
+
+
+def test_kpi_summary_top_artist_of_equal_revenue_is_the_first_by_name(
+    label: dict[str, Any],
+) -> None:
+    # IWARY now earns exactly ZONE A0's 6.75 (3.50 + 1.20 - 0.50 + 2.80 - 0.25)
+    StatementLineFactory(
+        distributor=Distributor.objects.get(code="distrokid"),
+        platform=label["spotify"],
+        artist=Artist.objects.get(name="IWARY"),
+        quantity=10,
+        earnings_usd=Decimal("6.75"),
+    )
+
+    summary = selectors.kpi_summary_get(filters=ALL)
+
+    assert (summary.total_revenue_usd, summary.artist_count) == (Decimal("17.906789"), 3)
+    assert summary.top_artist == "IWARY"
 
 
 def test_revenue_by_platform_list_orders_by_revenue(label: dict[str, Any]) -> None:

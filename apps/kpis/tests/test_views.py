@@ -63,10 +63,10 @@ def test_dashboard_page_forbids_non_staff(bob_client: Any) -> None:
 def test_dashboard_page_shows_the_revenue_kpis(
     alice_client: Any, label: dict[str, Any], frozen_today: Any, django_assert_num_queries: Any
 ) -> None:
-    # 2 auth + 1 snapshot + 4 summary + 2 platforms/artists + 2 monthly + track, distributor,
-    # territory tables + 2 lines page (count, rows) + 1 review flags + 3 filter choices + 2 net
-    # revenue per artist (artist x track slices, splits)
-    with django_assert_num_queries(27):
+    # 2 auth + 1 snapshot + 4 summary + 2 platforms/artists + 2 monthly + track (2: grouped
+    # lines, track names), distributor, territory tables + 2 lines page (count, rows) + 1 review
+    # flags + 3 filter choices + 2 net revenue per artist (artist x track slices, splits)
+    with django_assert_num_queries(28):
         response = alice_client.get("/revenue/")
 
     html = response.content.decode()

@@ -80,7 +80,8 @@ def test_artist_alias_add_repoints_lines_and_changes_revenue_by_artist_at_once(
         "ZONE A0 X SXNCTUARY",
     )
     assert _by_artist() == {"ZONE A0": "10.00", "ZONE A0 X SXNCTUARY": "2.00"}
-    assert len(callbacks) == 1  # the refresh broadcast waits for the commit
+    # the refresh broadcast and the KPI edge's version publication wait for the commit
+    assert len(callbacks) == 2
 
 
 def test_artist_merge_moves_facts_and_keeps_the_loser_as_alias(alice: Any) -> None:
