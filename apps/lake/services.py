@@ -3,6 +3,7 @@ into curated. Each step is a conditional state change, so a redelivered task res
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import logging
@@ -117,6 +118,8 @@ def _detect(head: bytes, name: str, source_id: str | None) -> tuple[str, str, st
     matches = detect_source(head, name)
     if len(matches) == 1:
         return matches[0][0], matches[0][1], ""
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
+        return UNRECOGNISED, "", "file is empty"  # nothing to recognise, nothing to re-run
     # A mislabelled file (a PNG named .csv) is refused for what it is, not as unrecognised.
     mismatch = extension_mismatch(head, name)
     return UNRECOGNISED, "", mismatch or "source not recognised; pass --source"

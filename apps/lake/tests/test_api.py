@@ -134,3 +134,16 @@ def test_lake_file_dismiss_api_refuses_bad_input_and_non_staff(alice_client: Any
     bob_client.force_login(bob)
     assert (Client().post(url, {}).status_code, bob_client.post(url, {}).status_code) == (401, 403)
     assert LakeFile.objects.get(pk=rejected.lake_file_id).dismissed_at is None
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf\r\n", b"  \n\n"])
+def test_an_empty_file_is_quarantined_as_empty_not_as_unrecognised(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "statement.csv"
+    path.write_bytes(content)
+
+    outcome = ingest_path(path=path)
+
+    assert (outcome.result, outcome.reason) == ("rejected", "file is empty")
+    assert LakeFile.objects.get(pk=outcome.lake_file_id).status == "quarantined"
