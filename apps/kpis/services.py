@@ -7,6 +7,7 @@ duplicate or clears an acknowledgement.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -317,8 +318,15 @@ def data_quality_findings(*, now: datetime, lookback_days: Decimal) -> list[Aler
     ]
 
 
+def _columns_key(columns: list[str]) -> str:
+    """One key per set of new columns: the same unknown columns in an English and a French
+    export (different headers) are one change, hence one alert."""
+    names = sorted({str(column).strip().casefold() for column in columns})
+    return hashlib.sha256("\x1f".join(names).encode()).hexdigest()[:32]
+
+
 def schema_drift_findings(*, now: datetime, lookback_days: Decimal) -> list[AlertFinding]:
-    """One `info` alert per new header fingerprint with new columns seen in the last
+    """One `info` alert per set of new columns (per source and kind) seen in the last
     `lookback_days` days (SPEC 3.3): new columns are accepted and kept in staging extras. A
     missing or renamed required column quarantines the file, which has its own alert; other
     differences stay on the file's lineage."""
@@ -332,7 +340,7 @@ def schema_drift_findings(*, now: datetime, lookback_days: Decimal) -> list[Aler
             AlertFinding(
                 type=Alert.Type.DATA_QUALITY,
                 subject=f"schema_changed {lake_file.source}/{lake_file.kind or '-'}",
-                period=lake_file.header_fingerprint[:32],
+                period=_columns_key(new_columns),
                 severity=Alert.Severity.INFO,
                 message=(
                     f"{lake_file.original_name[:120]} ({lake_file.source}/{lake_file.kind}): "

@@ -82,7 +82,8 @@ class LakeFileUploadApi(APIView):
         request=InputSerializer,
         # 400/401/403/404 come from bedrot_site.openapi, like every other operation's.
         responses={201: OutputSerializer,
-                   413: OpenApiResponse(description="Larger than UPLOAD_MAX_BYTES")},
+                   413: OpenApiResponse(description="Larger than UPLOAD_MAX_BYTES"),
+                   415: OpenApiResponse(description="The body is not multipart/form-data")},
     )  # fmt: skip
     def post(self, request: Request) -> Response:
         max_bytes: int = settings.UPLOAD_MAX_BYTES

@@ -201,6 +201,22 @@ def test_a_new_column_in_a_localised_export_is_still_reported(tmp_path: Path) ->
     )
 
 
+def test_the_same_new_columns_in_english_and_french_exports_are_one_alert(
+    tmp_path: Path,
+) -> None:
+    # given an English and a French timeline carrying the same two unknown columns
+    _ingest(tmp_path, _with_new_columns(date(2025, 1, 1)), "a")
+    french = _with_new_columns(date(2025, 1, 4)).replace(
+        b"date,listeners,streams,followers,playlist adds,saves", FRENCH_HEADER.encode(), 1
+    )
+    _ingest(tmp_path, french, "b")
+
+    # then the change is reported once, not once per header spelling
+    assert [subject for _, _, subject, _ in _drift_alerts()] == [
+        "schema_changed spotify/audience_timeline"
+    ]
+
+
 def test_a_header_only_file_empties_nothing(tmp_path: Path) -> None:
     # given a timeline with rows, then the same export with a header and no rows
     _ingest(tmp_path, audience_timeline_csv(first_day=date(2025, 1, 1), days=3), "a")

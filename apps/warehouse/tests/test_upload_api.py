@@ -67,6 +67,18 @@ def test_lake_file_upload_api_requires_a_file(alice_client: Client, settings: An
     _assert_nothing_stored(settings)
 
 
+def test_lake_file_upload_api_refuses_a_body_that_is_not_a_form(
+    alice_client: Client, settings: Any
+) -> None:
+    response = alice_client.post(URL, data=b"raw bytes", content_type="application/octet-stream")
+
+    assert response.status_code == 415
+    assert response.json() == {
+        "detail": 'Unsupported media type "application/octet-stream" in request.'
+    }
+    assert not LakeFile.objects.exists()
+
+
 def test_lake_file_upload_api_rejects_unknown_source(alice_client: Client, settings: Any) -> None:
     response = alice_client.post(URL, {"file": _statement(), "source": "napster"})
 
