@@ -22,8 +22,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.kpis.edge import ANSWER_HEADER, answer_versions, warehouse_version_publish
-from apps.kpis.models import kpi_alerts_version, kpi_settings_version
+from apps.kpis.edge import ANSWER_HEADER, answer_versions_now
 from apps.kpis.selectors import (
     WarehouseSnapshot,
     pinned_snapshot,
@@ -90,8 +89,7 @@ def answer_cached(get: Handler) -> Handler:
     @functools.wraps(get)
     def cached_get(view: Any, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
         snapshot = warehouse_snapshot_get()
-        warehouse_version_publish(snapshot.version, replace=False)
-        versions = answer_versions(snapshot.version, kpi_settings_version(), kpi_alerts_version())
+        versions = answer_versions_now(snapshot.version)
         answer = single_flight(
             _answer_key(view, request, versions),
             lambda: _answer_computed(get, view, request, snapshot, *args, **kwargs),

@@ -37,7 +37,11 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.utils import timezone
 
-from apps.kpis.models import ALERTS_VERSION_CACHE_KEY, SETTINGS_VERSION_CACHE_KEY
+from apps.kpis.models import (
+    ALERTS_VERSION_CACHE_KEY,
+    SETTINGS_VERSION_CACHE_KEY,
+    version_counter,
+)
 from bedrot_site.authentication import GENERATION_KEY, remembered_staff
 
 logger = logging.getLogger(__name__)
@@ -60,6 +64,8 @@ _VERSION_KEYS = (
     SETTINGS_VERSION_CACHE_KEY,
     ALERTS_VERSION_CACHE_KEY,
 )
+_COUNTERS = (SETTINGS_VERSION_CACHE_KEY, ALERTS_VERSION_CACHE_KEY)
+_COUNTER_KEYS = [*_COUNTERS, WAREHOUSE_VERSION_KEY]
 # Longest a request waits for another one computing the same answer before asking Django itself.
 PENDING_WAIT_S = 30.0
 
@@ -69,6 +75,16 @@ def answer_versions(warehouse_version: str, settings_version: int, alerts_versio
     alerts and the day."""
     day = timezone.now().date().isoformat()
     return f"{warehouse_version};{settings_version};{alerts_version};{day}"
+
+
+def answer_versions_now(warehouse_version: str) -> str:
+    """`answer_versions` for Django's side, with the database's `warehouse_version`, from one
+    cache read; publishes that version for the edge when none is (see below)."""
+    counters = cache.get_many(_COUNTER_KEYS)
+    if WAREHOUSE_VERSION_KEY not in counters:
+        warehouse_version_publish(warehouse_version, replace=False)
+    settings_version, alerts_version = (version_counter(counters.get(key)) for key in _COUNTERS)
+    return answer_versions(warehouse_version, settings_version, alerts_version)
 
 
 def warehouse_version_publish(version: str, *, replace: bool) -> None:
@@ -243,7 +259,7 @@ class CachedAnswerEdge:
         )
         if warehouse is None:
             return None
-        counters = (int(settings_version or 0), int(alerts_version or 0))
+        counters = (version_counter(settings_version), version_counter(alerts_version))
         return generation, answer_versions(warehouse, *counters)
 
     def _client(self) -> redis_asyncio.Redis | None:

@@ -7,6 +7,7 @@ read them are recomputed on the next request.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -170,7 +171,16 @@ class Alert(models.Model):
 
 def kpi_settings_version() -> int:
     """A counter bumped whenever a goal, threshold or setting changes (part of KPI cache keys)."""
-    return int(cache.get(SETTINGS_VERSION_CACHE_KEY) or 0)
+    return version_counter(cache.get(SETTINGS_VERSION_CACHE_KEY))
+
+
+def version_counter(value: Any) -> int:
+    """A version counter as read from the cache (absent: 0)."""
+    return int(value or 0)
+
+
+def _version_bump(key: str) -> None:
+    cache.set(key, version_counter(cache.get(key)) + 1, None)
 
 
 @receiver(post_save, sender=Goal)
@@ -181,23 +191,15 @@ def kpi_settings_version() -> int:
 @receiver(post_delete, sender=KpiSetting)
 def _bump_settings_version(**kwargs: Any) -> None:
     # Cache invalidation only: cached KPIs that read these rows become unreachable.
-    cache.set(SETTINGS_VERSION_CACHE_KEY, kpi_settings_version() + 1, None)
-
-
-def kpi_alerts_version() -> int:
-    """A counter bumped whenever a stored alert changes (part of the rendered answers' keys:
-    the alert list is an answer, but no selector reads alerts, so their cache stays)."""
-    return int(cache.get(ALERTS_VERSION_CACHE_KEY) or 0)
-
-
-def _alerts_version_bump() -> None:
-    cache.set(ALERTS_VERSION_CACHE_KEY, kpi_alerts_version() + 1, None)
+    _version_bump(SETTINGS_VERSION_CACHE_KEY)
 
 
 @receiver(post_save, sender=Alert)
 @receiver(post_delete, sender=Alert)
 def _bump_alerts_version(**kwargs: Any) -> None:
-    # At once, and again after the commit: a request between the two would keep the list as
-    # it was before the commit under the first new version.
-    _alerts_version_bump()
-    transaction.on_commit(_alerts_version_bump)
+    # The alerts' version is part of the rendered answers' keys (the alert list is an answer,
+    # but no selector reads alerts, so their cache stays). Bumped at once, and again after the
+    # commit: a request between the two would keep the list as it was before the commit under
+    # the first new version.
+    _version_bump(ALERTS_VERSION_CACHE_KEY)
+    transaction.on_commit(partial(_version_bump, ALERTS_VERSION_CACHE_KEY))
